@@ -1,0 +1,109 @@
+"""The errors of the library. `server/errors.py` maps each to an HTTP status; the CLI to an
+exit code. Nothing here knows about HTTP."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kg.validation import ValidationReport
+
+
+class KgError(Exception):
+    """Base of every error the library raises on purpose.
+
+    Args:
+        message: what was wrong, with the figures.
+        hint: what is accepted instead, or the setting to change.
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n{self.hint}"
+
+
+class BadInput(KgError):
+    """Input that cannot be used as given (base of the syntax and parameter errors)."""
+
+
+class RdfSyntaxError(BadInput):
+    """An RDF document that does not parse; the message names the source, line and column."""
+
+    def __init__(
+        self, message: str, *, source: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.column = column
+
+
+class UnsupportedFormat(BadInput):
+    """A file suffix or media type the service cannot parse or produce."""
+
+
+class QuerySyntaxError(BadInput):
+    """A SPARQL query or update that does not parse; the message gives the position."""
+
+
+class UnknownQuery(KgError):
+    """A stored query name that does not exist."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"no stored query named {name!r}", "known queries: " + ", ".join(known))
+        self.name = name
+        self.known = known
+
+
+class MissingParameter(BadInput):
+    """A required stored-query parameter was not given."""
+
+
+class BadParameter(BadInput):
+    """A stored-query parameter whose value does not fit its type."""
+
+
+class UnknownResource(KgError):
+    """A firm, person, graph or resource that is not in the graph."""
+
+    def __init__(self, message: str, known: list[str] | None = None) -> None:
+        hint = None if known is None else "known: " + ", ".join(known)
+        super().__init__(message, hint)
+        self.known = known or []
+
+
+class ShapeViolation(KgError):
+    """A change that breaks a SHACL shape with severity sh:Violation; nothing was written."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__("the change breaks the shapes; nothing was written", report.text)
+        self.report = report
+
+
+class QueryTimeout(KgError):
+    """A query that ran past the configured limit and was stopped."""
+
+
+class ReadOnly(KgError):
+    """A write on a service that has no write token configured."""
+
+
+class Unauthorized(KgError):
+    """A write without the right bearer token."""
+
+
+class Forbidden(KgError):
+    """An operation the service refuses on principle (SERVICE, LOAD to unlisted URLs)."""
+
+
+class Inconsistent(KgError):
+    """The OWL reasoner found the ontology and data inconsistent."""
+
+    def __init__(self, message: str, culprits: list[str], details: Any = None) -> None:
+        super().__init__(message, "culprits: " + ", ".join(culprits) if culprits else None)
+        self.culprits = culprits
+        self.details = details
