@@ -59,7 +59,7 @@ class KnowledgeGraph:
         self.shapes = shapes
         self.catalogue = catalogue
         self._closed = False
-        self.ontology = triples_to_graph(store.quads(graph=ox.NamedNode(str(ONTOLOGY_GRAPH))))
+        self.ontology = _ontology_graph(store)
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeGraph:
@@ -168,6 +168,8 @@ class KnowledgeGraph:
             raise ShapeViolation(report)
         change = prepared.change()
         self.store.apply_change(change)
+        if any(q.graph_name == _ONTOLOGY for q in change.added):
+            self.ontology = _ontology_graph(self.store)
         return LoadOutcome(tuple(prepared.files), len(prepared.quads), report)
 
     def export(self, output: BinaryIO, fmt: str = "trig", graph: str | None = None) -> None:
@@ -226,6 +228,14 @@ class KnowledgeGraph:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
+
+
+def _ontology_graph(store: Store) -> Graph:
+    """The ontology as stored, as an rdflib graph for validation."""
+    return triples_to_graph(store.quads(graph=_ONTOLOGY))
 
 
 def _merged(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
