@@ -1,95 +1,23 @@
 """Content negotiation: choose a serialization from the request's Accept header.
 
-One table per result kind (solutions and booleans; graphs), like rdflib-endpoint's
-media-type tables; Werkzeug's `best_match` does the choosing, with no hand-written Accept
-parser. An empty Accept or ``*/*`` gets the first format of the table (SPARQL JSON for
-results, Turtle for graphs); an Accept that matches nothing is a 406 that lists what the
-service produces.
+The media-type tables are `kg.formats`' (one per result kind: `RESULTS_FORMATS` for
+SELECT/ASK, `RDF_SYNTAXES` for graphs); Werkzeug's `best_match` does the choosing, with no
+hand-written Accept parser. An empty Accept or ``*/*`` gets the first format of the table
+(SPARQL JSON for results, Turtle for graphs); an Accept that matches nothing is a 406 that
+lists what the service produces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TypeVar
 
-import pyoxigraph as ox
 from flask import request
 from werkzeug.exceptions import NotAcceptable
 
-_W3C_FORMATS = "http://www.w3.org/ns/formats/"
+from kg.formats import RdfSyntax, ResultsFormat
 
-
-@dataclass(frozen=True)
-class Format:
-    """A serialization the service produces.
-
-    Attributes:
-        name: the short name (`json`, `turtle` ...), as `?format=` and the CLI spell it.
-        media_types: what an Accept header may ask for; the first is the canonical one.
-        oxigraph: the pyoxigraph format that writes it.
-        iri: the format's IRI in the W3C registry, for the service description.
-    """
-
-    name: str
-    media_types: tuple[str, ...]
-    oxigraph: ox.QueryResultsFormat | ox.RdfFormat
-    iri: str
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value of a response in this format."""
-        return self.oxigraph.media_type
-
-
-RESULTS_FORMATS: tuple[Format, ...] = (
-    Format(
-        "json",
-        ("application/sparql-results+json", "application/json"),
-        ox.QueryResultsFormat.JSON,
-        _W3C_FORMATS + "SPARQL_Results_JSON",
-    ),
-    Format(
-        "xml",
-        ("application/sparql-results+xml", "application/xml", "text/xml"),
-        ox.QueryResultsFormat.XML,
-        _W3C_FORMATS + "SPARQL_Results_XML",
-    ),
-    Format("csv", ("text/csv",), ox.QueryResultsFormat.CSV, _W3C_FORMATS + "SPARQL_Results_CSV"),
-    Format(
-        "tsv",
-        ("text/tab-separated-values", "text/tsv"),
-        ox.QueryResultsFormat.TSV,
-        _W3C_FORMATS + "SPARQL_Results_TSV",
-    ),
-)
-"""Formats for SELECT and ASK results; the first is the default."""
-
-GRAPH_FORMATS: tuple[Format, ...] = (
-    Format(
-        "turtle",
-        ("text/turtle", "application/x-turtle"),
-        ox.RdfFormat.TURTLE,
-        _W3C_FORMATS + "Turtle",
-    ),
-    Format(
-        "ntriples", ("application/n-triples",), ox.RdfFormat.N_TRIPLES, _W3C_FORMATS + "N-Triples"
-    ),
-    Format("nquads", ("application/n-quads",), ox.RdfFormat.N_QUADS, _W3C_FORMATS + "N-Quads"),
-    Format("trig", ("application/trig",), ox.RdfFormat.TRIG, _W3C_FORMATS + "TriG"),
-    Format(
-        "jsonld",
-        ("application/ld+json", "application/json"),
-        ox.RdfFormat.JSON_LD,
-        _W3C_FORMATS + "JSON-LD",
-    ),
-    Format(
-        "rdfxml",
-        ("application/rdf+xml", "application/xml"),
-        ox.RdfFormat.RDF_XML,
-        _W3C_FORMATS + "RDF_XML",
-    ),
-)
-"""Formats for CONSTRUCT and DESCRIBE results and other graphs; the first is the default."""
+Format = TypeVar("Format", ResultsFormat, RdfSyntax)
 
 
 def choose_format(formats: Sequence[Format]) -> Format:
@@ -109,19 +37,24 @@ def choose_format(formats: Sequence[Format]) -> Format:
     if best is None:
         raise NotAcceptable(
             f"no acceptable format for Accept: {request.headers.get('Accept', '')}; "
-            f"this resource is available as {', '.join(f.media_types[0] for f in formats)}"
+            f"this resource is available as {', '.join(f.media_type for f in formats)}"
         )
     return by_media_type[best]
 
 
 def media_type_index(formats: Sequence[Format]) -> dict[str, Format]:
-    """Map every media type to its format: canonical types first, then aliases.
+    """Map every media type to its format: the main types first, then the extra ones.
 
-    The order matters to `best_match`: ``text/*`` should give ``text/csv``, not the
-    ``text/xml`` alias.
+    The order matters to `best_match`, which keeps the first of equal matches: ``*/*``
+    must give the table's first format, and ``text/*`` a main type, never an extra one.
     """
-    index = {f.media_types[0]: f for f in formats}
+    index = {f.media_type: f for f in formats}
     for f in formats:
-        for alias in f.media_types[1:]:
-            index.setdefault(alias, f)
+        for extra in f.extra_media_types:
+            index.setdefault(extra, f)
     return index
+
+
+def content_type(fmt: ResultsFormat | RdfSyntax) -> str:
+    """The Content-Type header of a response in `fmt` (with a charset where it has one)."""
+    return str(fmt.ox_format.media_type)

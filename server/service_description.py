@@ -12,11 +12,23 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from server.negotiation import Format
+from kg.formats import RdfSyntax, ResultsFormat
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-PREFIXES = {"sd": SD, "formats": "http://www.w3.org/ns/formats/"}
+PREFIXES = {"sd": SD, "formats": W3C_FORMATS}
+
+_REGISTRY_IRIS: dict[ox.QueryResultsFormat | ox.RdfFormat, str] = {
+    ox.RdfFormat.JSON_LD: W3C_FORMATS + "JSON-LD"
+}
+"""pyoxigraph 0.5 names JSON-LD ``https://www.w3.org/ns/formats/data/JSON-LD``; the W3C
+format registry (https://www.w3.org/ns/formats/) has ``http://www.w3.org/ns/formats/JSON-LD``."""
+
+
+def format_iri(fmt: ResultsFormat | RdfSyntax) -> str:
+    """Return the IRI of a format in the W3C format registry, as `sd:resultFormat` takes."""
+    return _REGISTRY_IRIS.get(fmt.ox_format, fmt.ox_format.iri)
 
 
 def _sd(local: str) -> ox.NamedNode:
@@ -25,7 +37,7 @@ def _sd(local: str) -> ox.NamedNode:
 
 def describe_service(
     endpoint: str,
-    formats: Iterable[Format],
+    formats: Iterable[ResultsFormat | RdfSyntax],
     *,
     union_default_graph: bool,
     named_graphs: Sequence[ox.NamedNode | ox.BlankNode] = (),
@@ -49,7 +61,9 @@ def describe_service(
         ox.Triple(service, _sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),
     ]
-    triples += [ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in formats]
+    triples += [
+        ox.Triple(service, _sd("resultFormat"), ox.NamedNode(format_iri(f))) for f in formats
+    ]
     if union_default_graph:
         triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
     iris = [name for name in named_graphs if isinstance(name, ox.NamedNode)]
@@ -63,10 +77,8 @@ def describe_service(
     return triples
 
 
-def serialize_description(triples: list[ox.Triple], fmt: Format) -> bytes:
-    """Write the description in a graph format, with the `sd:` prefix where it has one."""
-    if not isinstance(fmt.oxigraph, ox.RdfFormat):
-        raise ValueError(f"{fmt.name} is not a graph format")
-    body = ox.serialize(triples, format=fmt.oxigraph, prefixes=PREFIXES)
+def serialize_description(triples: list[ox.Triple], syntax: RdfSyntax) -> bytes:
+    """Write the description in an RDF syntax, with the `sd:` prefix where it has one."""
+    body = ox.serialize(triples, format=syntax.ox_format, prefixes=PREFIXES)
     assert body is not None  # no output stream given: the bytes are returned
     return body
