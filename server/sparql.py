@@ -1,0 +1,148 @@
+"""`/sparql`: the query part of the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/).
+
+A query comes as ``query=`` by GET, as ``query=`` in a form POST, or as the body of an
+``application/sparql-query`` POST, with optional ``default-graph-uri`` and
+``named-graph-uri``. SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONSTRUCT and
+DESCRIBE in a graph format; the Accept header chooses. A GET without a query returns the
+service description. Updates are refused for now: the service is read-only until writes
+land (issue 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+
+from kg.errors import BadParameter, QuerySyntaxError, ReadOnly
+from kg.formats import (
+    RDF_SYNTAXES,
+    RESULTS_FORMATS,
+    RdfSyntax,
+    ResultsFormat,
+    serialize_results,
+)
+from server import current_kg
+from server.negotiation import choose_format, content_type
+from server.service_description import describe_service, serialize_description
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class QueryOperation:
+    """One protocol query: its text and the dataset the request asked for."""
+
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """Answer a protocol query in the negotiated format; without one, describe the service."""
+    operation = read_query_operation()
+    if operation is None:
+        return service_description()
+    result = current_kg().query(
+        operation.query,
+        default_graphs=operation.default_graphs,
+        named_graphs=operation.named_graphs,
+    )
+    fmt: ResultsFormat | RdfSyntax = (
+        choose_format(RDF_SYNTAXES)
+        if isinstance(result, ox.QueryTriples)
+        else choose_format(RESULTS_FORMATS)
+    )
+    return negotiated(serialize_results(result, fmt), content_type(fmt))
+
+
+def service_description() -> Response:
+    """Answer the SPARQL service description in the negotiated graph format (Turtle first)."""
+    syntax = choose_format(RDF_SYNTAXES)
+    kg = current_kg()
+    triples = describe_service(
+        request.base_url,
+        RESULTS_FORMATS + RDF_SYNTAXES,
+        union_default_graph=kg.settings.union_default_graph,
+        named_graphs=kg.store.graphs(),
+    )
+    return negotiated(serialize_description(triples, syntax), content_type(syntax))
+
+
+def negotiated(body: bytes, content_type: str) -> Response:
+    """Wrap a negotiated body; ``Vary: Accept`` tells caches the body depends on Accept."""
+    response = Response(body, content_type=content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def read_query_operation() -> QueryOperation | None:
+    """Read the protocol query from the request; None for a GET that carries none.
+
+    Raises:
+        BadParameter: ``update=`` by GET, no or several ``query=``, a graph that is not an
+            IRI (400).
+        QuerySyntaxError: a body that is not UTF-8 (400).
+        ReadOnly: an update (403): this service does not take writes yet.
+        UnsupportedMediaType: a POST body that is neither a form nor a SPARQL query (415).
+    """
+    if request.method == "GET":
+        if "update" in request.args:
+            raise BadParameter("update= is not allowed by GET", "send updates by POST")
+        if "query" not in request.args:
+            return None
+        return _operation(request.args.getlist("query"), request.args)
+    if request.mimetype == FORM:
+        if "update" in request.form:
+            raise _read_only()
+        return _operation(request.form.getlist("query"), request.values)
+    if request.mimetype == SPARQL_QUERY:
+        return _operation([_utf8_body()], request.args)
+    if request.mimetype == SPARQL_UPDATE:
+        raise _read_only()
+    raise UnsupportedMediaType(
+        f"cannot read a POST body of type {request.mimetype or '(none)'!r}; "
+        f"send {FORM} with query=, or {SPARQL_QUERY}"
+    )
+
+
+def _operation(queries: list[str], params: MultiDict[str, str]) -> QueryOperation:
+    if len(queries) != 1:
+        raise BadParameter(f"expected exactly one query= parameter, got {len(queries)}")
+    return QueryOperation(
+        queries[0],
+        default_graphs=_graph_iris(params, "default-graph-uri"),
+        named_graphs=_graph_iris(params, "named-graph-uri"),
+    )
+
+
+def _graph_iris(params: MultiDict[str, str], name: str) -> list[str] | None:
+    values = params.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise BadParameter(f"{name}={value!r} is not an absolute IRI: {exc}") from None
+    return values or None
+
+
+def _utf8_body() -> str:
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuerySyntaxError(f"the query body is not UTF-8: {exc}") from None
+
+
+def _read_only() -> ReadOnly:
+    return ReadOnly(
+        "this service is read-only: SPARQL update is not served yet",
+        "send queries with query= or as application/sparql-query",
+    )

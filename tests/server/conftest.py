@@ -1,0 +1,51 @@
+"""Fixtures for the HTTP layer: one store per session, a fresh app and client per test.
+
+The store is opened once (loading the bundled data takes a while, and an on-disk store
+takes one lock per process); each test gets its own app over it, so a test may patch the
+graph or register routes without leaking into the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kg.config import Settings
+from kg.graph import KnowledgeGraph
+from server import create_app
+
+MAX_BODY_BYTES = 64 * 1024
+"""A small body limit, so the 413 tests send little."""
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings with a temporary data directory and small limits."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("server") / "store", max_body_bytes=MAX_BODY_BYTES
+    )
+
+
+@pytest.fixture(scope="session")
+def kg(settings: Settings) -> Iterator[KnowledgeGraph]:
+    """The knowledge graph on the bundled data, shared by the session's apps."""
+    graph = KnowledgeGraph.open(settings)
+    yield graph
+    graph.close()
+
+
+@pytest.fixture
+def app(settings: Settings, kg: KnowledgeGraph) -> Flask:
+    """A fresh app over the session's graph."""
+    app = create_app(settings, kg=kg)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()

@@ -1,0 +1,112 @@
+"""`server/errors.py`: known errors get their status and a body per surface; others a 500."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kg.errors import (
+    BadParameter,
+    KgError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnly,
+    ShapeViolation,
+    Unauthorized,
+    UnknownQuery,
+    UnknownResource,
+    UnsupportedFormat,
+)
+from kg.graph import KnowledgeGraph
+from server.errors import status_for
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (QuerySyntaxError("x"), 400),
+        (BadParameter("x"), 400),
+        (Unauthorized("x"), 401),
+        (ReadOnly("x"), 403),
+        (UnknownQuery("x", ["a"]), 404),
+        (UnknownResource("x"), 404),
+        (UnsupportedFormat("x"), 415),
+        (ShapeViolation(cast(Any, SimpleNamespace(text="the report"))), 422),
+        (QueryTimeout("x"), 503),
+        (KgError("a library error nobody mapped"), 500),
+    ],
+)
+def test_each_library_error_has_its_status(error: KgError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_query_timeout_on_sparql_is_503_in_plain_text(
+    client: FlaskClient, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def too_slow(*args: object, **kwargs: object) -> None:
+        raise QueryTimeout("the query ran past 30 s", "raise AICAP_QUERY_TIMEOUT_S")
+
+    monkeypatch.setattr(kg, "query", too_slow)
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 503
+    assert response.mimetype == "text/plain"
+    assert response.text == "the query ran past 30 s\nraise AICAP_QUERY_TIMEOUT_S\n"
+
+
+def test_unauthorized_asks_for_a_bearer_token(app: Flask) -> None:
+    @app.get("/api/needs-token")
+    def needs_token() -> str:
+        raise Unauthorized("missing bearer token")
+
+    response = app.test_client().get("/api/needs-token")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_unknown_query_on_api_is_json_with_the_known_names(app: Flask) -> None:
+    @app.get("/api/queries/<name>")
+    def stored_query(name: str) -> str:
+        raise UnknownQuery(name, ["circular-flows", "funding-sources"])
+
+    response = app.test_client().get("/api/queries/nope")
+    assert response.status_code == 404
+    assert response.json == {
+        "error": "no stored query named 'nope'",
+        "status": 404,
+        "hint": "known queries: circular-flows, funding-sources",
+        "known": ["circular-flows", "funding-sources"],
+    }
+
+
+def test_unknown_route_is_404_in_plain_text_and_in_json_under_api(client: FlaskClient) -> None:
+    plain = client.get("/no-such-route")
+    assert plain.status_code == 404
+    assert plain.mimetype == "text/plain"
+    as_json = client.get("/api/no-such-route")
+    assert as_json.status_code == 404
+    assert as_json.json is not None
+    assert as_json.json["status"] == 404
+
+
+def test_unexpected_exception_is_a_logged_500_without_its_details(
+    client: FlaskClient,
+    kg: KnowledgeGraph,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken() -> int:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(kg, "triple_count", broken)
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/healthz")
+    assert response.status_code == 500
+    assert response.json is not None
+    assert response.json["status"] == 500
+    assert "secret internals" not in response.text
+    assert any(r.exc_info and isinstance(r.exc_info[1], RuntimeError) for r in caplog.records)
