@@ -67,14 +67,33 @@ RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
         ox.QueryResultsFormat.JSON,
         extra_media_types=("application/json",),
     ),
-    ResultsFormat("xml", "application/sparql-results+xml", "srx", ox.QueryResultsFormat.XML),
+    ResultsFormat(
+        "xml",
+        "application/sparql-results+xml",
+        "srx",
+        ox.QueryResultsFormat.XML,
+        extra_media_types=("application/xml", "text/xml"),
+    ),
     ResultsFormat("csv", "text/csv", "csv", ox.QueryResultsFormat.CSV),
-    ResultsFormat("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV),
+    ResultsFormat(
+        "tsv",
+        "text/tab-separated-values",
+        "tsv",
+        ox.QueryResultsFormat.TSV,
+        extra_media_types=("text/tsv",),
+    ),
 )
 """SELECT/ASK results; the first is the default (SPARQL JSON)."""
 
 RDF_SYNTAXES: tuple[RdfSyntax, ...] = (
-    RdfSyntax("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE, ("ttl",)),
+    RdfSyntax(
+        "turtle",
+        "text/turtle",
+        "ttl",
+        ox.RdfFormat.TURTLE,
+        ("ttl",),
+        extra_media_types=("application/x-turtle",),
+    ),
     RdfSyntax("ntriples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, ("nt",)),
     RdfSyntax("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS, ("nq",)),
     RdfSyntax("trig", "application/trig", "trig", ox.RdfFormat.TRIG),
