@@ -9,6 +9,7 @@ exports and reasoning.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,7 @@ class KnowledgeGraph:
         self.shapes = shapes
         self.catalogue = catalogue
         self._closed = False
+        self._write_lock = threading.Lock()
         self.ontology = _ontology_graph(store)
 
     @classmethod
@@ -163,11 +165,12 @@ class KnowledgeGraph:
             ShapeViolation: the files break a shape (sh:Violation); nothing written.
         """
         prepared = prepare_load(paths, graph, self.settings.base_iri)
-        report = self.validate(prepared.data_change())
-        if not report.conforms:
-            raise ShapeViolation(report)
         change = prepared.change()
-        self.store.apply_change(change)
+        with self._write_lock:  # a change is validated against the state it is applied to
+            report = self.validate(prepared.data_change())
+            if not report.conforms:
+                raise ShapeViolation(report)
+            self.store.apply_change(change)
         if any(q.graph_name == _ONTOLOGY for q in change.added):
             self.ontology = _ontology_graph(self.store)
         return LoadOutcome(tuple(prepared.files), len(prepared.quads), report)
