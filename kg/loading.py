@@ -73,13 +73,13 @@ class PreparedLoad:
         return Change(added=self.quads + self.records)
 
 
-def parse_rdf_file(path: Path, default_graph: ox.NamedNode | None = None) -> list[ox.Quad]:
+def parse_rdf_file(path: Path, default_graph: ox.NamedNode | str | None = None) -> list[ox.Quad]:
     """Parse an RDF file whose syntax the suffix gives.
 
     Args:
         path: a .ttl, .nt, .nq, .trig, .jsonld, .rdf or .owl file.
-        default_graph: where triples outside any named graph go; None leaves them in the
-            default graph. Quads of N-Quads and TriG keep their graph.
+        default_graph: where triples outside any named graph go (a node or an IRI); None
+            leaves them in the default graph. Quads of N-Quads and TriG keep their graph.
 
     Returns:
         The quads, blank nodes renamed apart from those already stored.
@@ -87,6 +87,7 @@ def parse_rdf_file(path: Path, default_graph: ox.NamedNode | None = None) -> lis
     Raises:
         UnsupportedFormat: an unknown suffix; the message lists the accepted ones.
         RdfSyntaxError: the file does not parse; the message names file, line and column.
+        BadParameter: `default_graph` is not an absolute IRI.
     """
     try:
         syntax = rdf_syntax_for_suffix(path.suffix)
@@ -100,11 +101,21 @@ def parse_rdf_file(path: Path, default_graph: ox.NamedNode | None = None) -> lis
 
 
 def parse_rdf_bytes(
-    data: bytes, media_type: str, default_graph: ox.NamedNode | None = None, source: str = "body"
+    data: bytes,
+    media_type: str,
+    default_graph: ox.NamedNode | str | None = None,
+    source: str = "body",
 ) -> list[ox.Quad]:
     """Parse an RDF document whose syntax a media type gives (an HTTP body).
 
+    Args:
+        data: the document.
+        media_type: its Content-Type (parameters such as charset are ignored).
+        default_graph: as for `parse_rdf_file`.
+        source: how error messages name the document.
+
     Raises:
+        BadParameter: `default_graph` is not an absolute IRI.
         UnsupportedFormat: an unknown media type; the message lists the accepted ones.
         RdfSyntaxError: the bytes do not parse; the message gives line and column.
     """
@@ -112,8 +123,10 @@ def parse_rdf_bytes(
 
 
 def _parse(
-    data: bytes, syntax: RdfSyntax, default_graph: ox.NamedNode | None, source: str
+    data: bytes, syntax: RdfSyntax, default_graph: ox.NamedNode | str | None, source: str
 ) -> list[ox.Quad]:
+    if isinstance(default_graph, str):
+        default_graph = graph_iri(default_graph)
     try:
         quads = list(ox.parse(data, format=syntax.ox_format, rename_blank_nodes=True))
     except SyntaxError as exc:

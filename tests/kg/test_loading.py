@@ -350,3 +350,11 @@ def test_an_allowed_service_url_passes_the_check() -> None:
     sparql = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
 
     refuse_remote_access(sparql, ["http://example.org/sparql"])
+
+
+def test_the_default_graph_may_be_given_as_an_iri_string() -> None:
+    data = f'<{EX}a> <{EX}p> "x" .'.encode()
+
+    assert parse_rdf_bytes(data, "text/turtle", EX + "g") == [ox.Quad(A, P, ox.Literal("x"), G)]
+    with pytest.raises(BadParameter):
+        parse_rdf_bytes(data, "text/turtle", "g h")
