@@ -77,9 +77,9 @@ def service_description() -> Response:
     return negotiated(serialize_description(triples, syntax), content_type(syntax))
 
 
-def negotiated(body: bytes, content_type: str) -> Response:
+def negotiated(body: bytes, media_type: str) -> Response:
     """Wrap a negotiated body; ``Vary: Accept`` tells caches the body depends on Accept."""
-    response = Response(body, content_type=content_type)
+    response = Response(body, content_type=media_type)
     response.vary.add("Accept")
     return response
 
