@@ -88,6 +88,14 @@ class QueryTimeout(KgError):
     """A query that ran past the configured limit and was stopped."""
 
 
+class Overloaded(KgError):
+    """Every query worker stayed busy for longer than a request may wait for one (503)."""
+
+
+class UnsafeQuery(BadInput):
+    """A query that crashed the engine (e.g. a parser stack overflow); its worker was replaced."""
+
+
 class ReadOnly(KgError):
     """A write on a service that has no write token configured."""
 
