@@ -25,6 +25,7 @@ directly, where rdflib's result serializers take 2.7 to 4.6 s (bench/executor_ov
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import io
@@ -233,6 +234,14 @@ class QueryExecutor:
         assert isinstance(payload, QueryResponse)
         return payload
 
+    def ready(self) -> bool:
+        """Tell whether the workers are started and not closed (for health checks)."""
+        return self._workers.ready()
+
+    def busy_workers(self) -> int:
+        """Return how many workers are evaluating a query right now (for monitoring)."""
+        return self._workers.busy()
+
     def worker_pids(self) -> list[int]:
         """Return the process ids of the live workers, spare included (for monitoring)."""
         return self._workers.pids()
@@ -397,6 +406,7 @@ class _Workers:
     _spare: _Worker | None = None
     _closed: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
+    _waiting: collections.deque[object] = field(default_factory=collections.deque)
     _spawner: threading.Thread | None = None
 
     def start(self) -> None:
@@ -416,17 +426,28 @@ class _Workers:
         Raises:
             Overloaded: none became idle in time.
         """
+        ticket = object()
         with self._cond:
-            if not self._cond.wait_for(lambda: self._idle or self._closed, wait_s):
-                raise Overloaded(
-                    f"all {self.size} query workers stayed busy for {wait_s:g} s",
-                    "try again in a moment",
-                )
-            if self._closed:
-                raise RuntimeError("the query executor is closed")
-            worker = self._idle.pop()  # the most recently used: its checkpoint is open
-            self._busy.add(worker)
-            return worker
+            # First come, first served: without the queue, a thread that just released a
+            # worker takes it back before a waiter wakes, and a third client starves
+            # behind two busy ones until it is refused.
+            self._waiting.append(ticket)
+            try:
+                if not self._cond.wait_for(
+                    lambda: self._closed or (self._idle and self._waiting[0] is ticket), wait_s
+                ):
+                    raise Overloaded(
+                        f"all {self.size} query workers stayed busy for {wait_s:g} s",
+                        "try again in a moment",
+                    )
+                if self._closed:
+                    raise RuntimeError("the query executor is closed")
+                worker = self._idle.pop()  # the most recently used: its checkpoint is open
+                self._busy.add(worker)
+                return worker
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()  # the next in line may take another idle worker
 
     def release(self, worker: _Worker) -> None:
         """Give back a worker that answered."""
@@ -460,6 +481,16 @@ class _Workers:
             worker.stop()
         for worker in busy:
             worker.kill()
+
+    def ready(self) -> bool:
+        """Tell whether queries can be answered: started, not closed, a worker in place."""
+        with self._cond:
+            return not self._closed and bool(self._idle or self._busy)
+
+    def busy(self) -> int:
+        """Return how many workers are answering a query."""
+        with self._cond:
+            return len(self._busy)
 
     def pids(self) -> list[int]:
         """Return the process ids of the idle, busy and spare workers."""

@@ -241,6 +241,31 @@ def test_every_worker_busy_past_the_queue_wait_is_overloaded(
         assert executor.run(QueryRequest(ASK)).kind == "boolean"
 
 
+def test_workers_go_to_waiting_queries_first_come_first_served(executor: QueryExecutor) -> None:
+    # Two clients that query without pause keep both workers busy; a third must still get
+    # its turn within the queue wait, not starve behind them until it is refused.
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            executor.run(QueryRequest(ASK))
+
+    hammers = [threading.Thread(target=hammer) for _ in range(2)]
+    for thread in hammers:
+        thread.start()
+    try:
+        waits = []
+        for _ in range(20):
+            started = time.monotonic()
+            executor.run(QueryRequest(ASK))
+            waits.append(time.monotonic() - started)
+    finally:
+        stop.set()
+        for thread in hammers:
+            thread.join()
+    assert max(waits) < 0.5, waits
+
+
 @pytest.mark.parametrize("name", [f.name for f in RESULTS_FORMATS])
 def test_solutions_past_max_rows_are_cut_and_said_to_be(
     primary: ox.Store, tmp_path: Path, name: str
