@@ -37,6 +37,11 @@ class Settings:
         "token-holder", "name recorded in the audit graph for writes made with the token"
     )
     query_timeout_s: float = _setting(30.0, "a query running longer is stopped (503)")
+    query_workers: int = _setting(
+        2,
+        "worker processes that evaluate queries at once; a query waits at most 1 s for one "
+        "(then 503), and one past the time limit is stopped by killing its worker",
+    )
     max_body_bytes: int = _setting(10 * 1024 * 1024, "larger request bodies get 413")
     max_result_rows: int = _setting(100_000, "cap on rows returned; the response says it was cut")
     union_default_graph: bool = _setting(

@@ -63,6 +63,8 @@ class Store(Protocol):
         self, output: BinaryIO, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None
     ) -> None: ...
 
+    def backup(self, target_directory: str, /) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -170,6 +172,17 @@ class EmbeddedStore:
     def bulk_add(self, quads: Iterable[ox.Quad]) -> None:
         """Add many quads without holding them in memory (not transactional: bench only)."""
         self._store.bulk_extend(quads)
+
+    def backup(self, target_directory: str, /) -> None:
+        """Write a consistent checkpoint of the store into a new directory.
+
+        The query workers read these (`kg.executor`): on the same file system it is hard
+        links to the immutable table files, so its cost does not grow with the store.
+
+        Raises:
+            OSError: the directory exists already or cannot be written.
+        """
+        self._store.backup(target_directory)
 
     def close(self) -> None:
         """Flush to disk and release the store."""
