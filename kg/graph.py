@@ -4,6 +4,12 @@ It opens the store (loading the bundled data into an empty one), holds the shape
 ontology graph and the stored-query catalogue, and offers what both surfaces need: ad hoc
 and stored queries, validation of a change in context, validated loads in one transaction,
 exports and reasoning.
+
+Queries run in two ways. `query` evaluates in this process and returns pyoxigraph's result
+objects (the CLI: one command, one query, stopped with Ctrl-C). `execute` and
+`execute_stored` send the query to the worker processes of a `QueryExecutor`, where the
+time limit holds and rows are capped, and return the serialized answer (the service).
+Every committed write goes through `_after_commit`, which makes the workers read it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -21,6 +27,7 @@ from rdflib import Graph
 
 from kg.config import Settings
 from kg.errors import Forbidden, KgError, ShapeViolation, UnknownResource
+from kg.executor import QueryExecutor, QueryRequest, QueryResponse
 from kg.formats import rdf_syntax
 from kg.loading import FileLoad, bootstrap, graph_iri, prepare_load
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
@@ -61,6 +68,7 @@ class KnowledgeGraph:
         self.catalogue = catalogue
         self._closed = False
         self._write_lock = threading.Lock()
+        self._executor: QueryExecutor | None = None
         self.ontology = _ontology_graph(store)
 
     @classmethod
@@ -94,7 +102,7 @@ class KnowledgeGraph:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult:
-        """Run an ad hoc SPARQL query.
+        """Run an ad hoc SPARQL query in this process (no time limit, no row cap).
 
         Args:
             sparql: the query.
@@ -104,17 +112,73 @@ class KnowledgeGraph:
 
         Raises:
             QuerySyntaxError: the query does not parse; the message gives the position.
+            TooComplex: the query is nested or sized beyond what the parser survives.
             Forbidden: the query calls SERVICE on a URL not in `allowed_service_urls`.
         """
-        refuse_remote_access(sparql, self.settings.allowed_service_urls)
-        if union_default_graph is None:
-            union_default_graph = self.settings.union_default_graph
+        request = self._ad_hoc_request(sparql, union_default_graph, default_graphs, named_graphs)
         return self.store.query(
-            sparql,
-            union_default_graph=union_default_graph,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
+            request.sparql,
+            union_default_graph=request.union_default_graph,
+            default_graphs=request.default_graphs,
+            named_graphs=request.named_graphs,
         )
+
+    def execute(
+        self,
+        sparql: str,
+        *,
+        result_format: str = "json",
+        graph_format: str = "turtle",
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResponse:
+        """Run an ad hoc SPARQL query in a query worker and return the serialized answer.
+
+        Args:
+            sparql: the query.
+            result_format: the `kg.formats.RESULTS_FORMATS` name for SELECT and ASK.
+            graph_format: the `kg.formats.RDF_SYNTAXES` name for CONSTRUCT and DESCRIBE.
+            default_graphs: IRIs whose merge is the default graph (`default-graph-uri`).
+            named_graphs: IRIs that GRAPH may see (`named-graph-uri`).
+
+        Returns:
+            The body in the format of the query's kind, cut after
+            `Settings.max_result_rows` rows (``truncated`` says so).
+
+        Raises:
+            QuerySyntaxError: the query does not parse; the message gives the position.
+            TooComplex: the query is nested or sized beyond what the parser survives.
+            Forbidden: the query calls SERVICE on a URL not in `allowed_service_urls`.
+            BadParameter: a graph IRI that is not well formed.
+            QueryTimeout: no answer within `Settings.query_timeout_s`; the query was stopped.
+            Overloaded: every worker stayed busy for the whole queue wait.
+            UnsafeQuery: the query crashed its worker (which was replaced).
+        """
+        request = self._ad_hoc_request(sparql, None, default_graphs, named_graphs)
+        return self._run(replace(request, result_format=result_format, graph_format=graph_format))
+
+    def execute_stored(
+        self, name: str, params: Mapping[str, str], *, result_format: str = "json"
+    ) -> QueryResponse:
+        """Run a stored query in a query worker, like `run_stored`, serialized.
+
+        Raises:
+            UnknownQuery: no such query; lists the names.
+            MissingParameter: a required parameter is missing; names it.
+            BadParameter: an unknown or ill-typed parameter; names it and its type.
+            UnknownResource: a firm or person name that the graph does not know.
+            QueryTimeout: no answer within `Settings.query_timeout_s`; the query was stopped.
+            Overloaded: every worker stayed busy for the whole queue wait.
+        """
+        query = self.catalogue.get(name)
+        bindings = self.catalogue.bind(name, params)
+        request = QueryRequest(
+            query.sparql,
+            union_default_graph=True,
+            substitutions={variable: str(term) for variable, term in bindings.items()},
+            result_format=result_format,
+        )
+        return self._run(request)
 
     def run_stored(self, name: str, params: Mapping[str, str]) -> QueryResult:
         """Run a stored query with typed parameters, over the union of all graphs.
@@ -131,6 +195,64 @@ class KnowledgeGraph:
         query = self.catalogue.get(name)
         bindings = self.catalogue.bind(name, params)
         return self.store.query(query.sparql, union_default_graph=True, substitutions=bindings)
+
+    def _ad_hoc_request(
+        self,
+        sparql: str,
+        union_default_graph: bool | None,
+        default_graphs: list[str] | None,
+        named_graphs: list[str] | None,
+    ) -> QueryRequest:
+        """Check a client's query and settle its dataset (SPARQL 1.1 Protocol, 2.1.4).
+
+        Graphs given by the protocol make the whole dataset: no default-graph-uri is an
+        empty default graph, no named-graph-uri no named graphs. Otherwise the query's own
+        FROM / FROM NAMED rule.
+
+        Raises:
+            Forbidden: SERVICE on a URL that is not allowed.
+        """
+        refuse_remote_access(sparql, self.settings.allowed_service_urls)
+        if default_graphs is not None or named_graphs is not None:
+            return QueryRequest(
+                sparql, default_graphs=default_graphs or [], named_graphs=named_graphs or []
+            )
+        if union_default_graph is None:
+            union_default_graph = self.settings.union_default_graph
+        return QueryRequest(sparql, union_default_graph=union_default_graph)
+
+    def _run(self, request: QueryRequest) -> QueryResponse:
+        if self._executor is None:
+            raise RuntimeError("the query executor is not started: call start_executor()")
+        return self._executor.run(request)
+
+    @property
+    def executor(self) -> QueryExecutor | None:
+        """The running query executor, if `start_executor` was called (for monitoring)."""
+        return self._executor
+
+    def start_executor(self) -> QueryExecutor:
+        """Start the query worker processes over a checkpoint of the store (idempotent).
+
+        Workers, time limit and row cap come from the settings (`query_workers`,
+        `query_timeout_s`, `max_result_rows`); `close` stops them.
+
+        Raises:
+            RuntimeError: a worker did not start.
+            OSError: the checkpoint could not be written under ``data_dir/snapshots``.
+        """
+        with self._write_lock:  # no write may commit between the first checkpoint and here
+            if self._executor is None:
+                executor = QueryExecutor(
+                    self.settings.data_dir,
+                    primary=self.store,
+                    workers=self.settings.query_workers,
+                    timeout_s=self.settings.query_timeout_s,
+                    max_result_rows=self.settings.max_result_rows,
+                )
+                executor.start()
+                self._executor = executor
+            return self._executor
 
     def validate(self, change: Change | None = None) -> ValidationReport:
         """Validate a change in the context of the store, or (None) the whole store."""
@@ -171,8 +293,7 @@ class KnowledgeGraph:
             if not report.conforms:
                 raise ShapeViolation(report)
             self.store.apply_change(change)
-        if any(q.graph_name == _ONTOLOGY for q in change.added):
-            self.ontology = _ontology_graph(self.store)
+            self._after_commit(change)
         return LoadOutcome(tuple(prepared.files), len(prepared.quads), report)
 
     def export(self, output: BinaryIO, fmt: str = "trig", graph: str | None = None) -> None:
@@ -213,12 +334,37 @@ class KnowledgeGraph:
         Raises:
             Inconsistent: names the classes and individuals at fault; nothing written.
         """
-        return reason(self.store)
+        with self._write_lock:
+            outcome = reason(self.store)
+            self._after_commit()
+        return outcome
+
+    def _after_commit(self, change: Change | None = None) -> None:
+        """Make a committed write visible; every write calls it, holding the write lock.
+
+        Called after the transaction commits and before the write is acknowledged, so a
+        client reads its own writes: the ontology copy that validation uses is re-read if
+        the write touched it, and the query workers get a checkpoint of the new state.
+
+        Args:
+            change: what was written; None if not known (the ontology is re-read).
+
+        Raises:
+            OSError: the checkpoint could not be written; the write is committed, and
+                queries see it from the next checkpoint on.
+        """
+        quads = None if change is None else (*change.added, *change.removed)
+        if quads is None or any(q.graph_name == _ONTOLOGY for q in quads):
+            self.ontology = _ontology_graph(self.store)
+        if self._executor is not None:
+            self._executor.refresh()
 
     def close(self) -> None:
-        """Flush and release the store (idempotent)."""
+        """Stop the query workers, then flush and release the store (idempotent)."""
         if not self._closed:
             self._closed = True
+            if self._executor is not None:
+                self._executor.close()
             self.store.close()
 
     def __enter__(self) -> KnowledgeGraph:
