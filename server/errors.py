@@ -6,20 +6,25 @@ loader errors, so `kg` knows nothing of HTTP. Werkzeug's own `HTTPException`s (4
 only known errors become 4xx.
 
 Bodies: JSON ``{"error", "status", "hint", ...}`` on the JSON surfaces (`/api`,
-`/healthz`), plain text everywhere else (SPARQL-protocol clients, like Oxigraph's server).
+`/healthz`); plain text on the protocol surfaces (`/sparql`, `/graph-store`, `/metrics`:
+their clients are programs, as for Oxigraph's server); elsewhere an HTML page
+(``templates/error.html``, autoescaped) when Accept prefers ``text/html`` to
+``text/plain`` (a browser), else plain text.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
 
 from kg.errors import (
     BadInput,
     Forbidden,
     KgError,
+    Overloaded,
     QueryTimeout,
     ReadOnly,
     ShapeViolation,
@@ -28,9 +33,10 @@ from kg.errors import (
     UnknownResource,
     UnsupportedFormat,
 )
+from server.metrics import metrics_of
 
 STATUS_BY_ERROR: dict[type[KgError], int] = {
-    BadInput: 400,  # syntax errors, missing or ill-typed parameters
+    BadInput: 400,  # syntax errors, bad parameters, guards (TooComplex, UnsafeInput ...)
     Unauthorized: 401,
     ReadOnly: 403,
     Forbidden: 403,
@@ -39,11 +45,16 @@ STATUS_BY_ERROR: dict[type[KgError], int] = {
     UnsupportedFormat: 415,  # a body whose Content-Type the service cannot parse
     ShapeViolation: 422,
     QueryTimeout: 503,
+    Overloaded: 503,
 }
 """Status for each known error class; a subclass takes its nearest listed ancestor's."""
 
 JSON_PATH_PREFIXES = ("/api/", "/healthz")
-"""Surfaces whose clients read JSON; every other route answers errors in plain text."""
+"""Surfaces whose clients read JSON."""
+TEXT_PATH_PREFIXES = ("/sparql", "/graph-store", "/metrics")
+"""Protocol surfaces, whose clients are programs: plain text, even to a browser."""
+RETRY_AFTER_S = 1
+"""Retry-After on an overload 503: a worker frees up within about a second."""
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -72,9 +83,12 @@ def handle_kg_error(error: KgError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(error, UnknownQuery | UnknownResource):
         extra["known"] = error.known  # the names a client may use instead
+    metrics_of(current_app).count_error(error)
     response = error_response(status, error.message, error.hint, **extra)
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, Overloaded):
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
 
 
@@ -100,14 +114,35 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 def error_response(status: int, message: str, hint: str | None = None, **extra: Any) -> Response:
-    """Build the one error body for this request's surface: JSON or plain text."""
-    if request.path.startswith(JSON_PATH_PREFIXES):
+    """Build the one error body for this request's surface: JSON, plain text or HTML."""
+    surface = error_surface()
+    if surface == "json":
         response = jsonify({"error": message, "status": status, "hint": hint, **extra})
+    elif surface == "html":
+        page = render_template(
+            "error.html",
+            status=status,
+            title=HTTP_STATUS_CODES.get(status, "Error"),
+            message=message,
+            hint=hint,
+            known=extra.get("known", []),
+        )
+        response = Response(page, mimetype="text/html")
     else:
         text = message if hint is None else f"{message}\n{hint}"
         response = Response(text + "\n", mimetype="text/plain")
     response.status_code = status
     return response
+
+
+def error_surface() -> str:
+    """Say how this request's errors are written: ``json``, ``text`` or ``html``."""
+    if request.path.startswith(JSON_PATH_PREFIXES):
+        return "json"
+    if request.path.startswith(TEXT_PATH_PREFIXES):
+        return "text"
+    best = request.accept_mimetypes.best_match(["text/plain", "text/html"])
+    return "html" if best == "text/html" else "text"
 
 
 def _too_large_message() -> str:

@@ -4,29 +4,27 @@ A query comes as ``query=`` by GET, as ``query=`` in a form POST, or as the body
 ``application/sparql-query`` POST, with optional ``default-graph-uri`` and
 ``named-graph-uri``. SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONSTRUCT and
 DESCRIBE in a graph format; the Accept header chooses. A GET without a query returns the
-service description. Updates are refused for now: the service is read-only until writes
-land (issue 4).
+service description. Queries run in the graph's query workers (`KnowledgeGraph.execute`):
+the time limit holds (503) and rows are capped (``AICAP-Result-Truncated: true``). Updates
+are refused for now: the service is read-only until writes land (issue 4).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
 
 from kg.errors import BadParameter, QuerySyntaxError, ReadOnly
-from kg.formats import (
-    RDF_SYNTAXES,
-    RESULTS_FORMATS,
-    RdfSyntax,
-    ResultsFormat,
-    serialize_results,
-)
+from kg.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from server import current_kg
-from server.negotiation import choose_format, content_type
+from server.access_log import note_query
+from server.negotiation import Format, choose_format, content_type
+from server.results import negotiated, query_response
 from server.service_description import describe_service, serialize_description
 
 bp = Blueprint("sparql", __name__)
@@ -47,21 +45,54 @@ class QueryOperation:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    """Answer a protocol query in the negotiated format; without one, describe the service."""
+    """Answer a protocol query in the negotiated format; without one, describe the service.
+
+    The query runs in a query worker, under the time limit and the row cap.
+    """
     operation = read_query_operation()
     if operation is None:
         return service_description()
-    result = current_kg().query(
+    note_query(operation.query)
+    results, graphs = acceptable_formats()
+    answer = current_kg().execute(
         operation.query,
+        result_format=(results or RESULTS_FORMATS[0]).name,
+        graph_format=(graphs or RDF_SYNTAXES[0]).name,
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
     )
-    fmt: ResultsFormat | RdfSyntax = (
-        choose_format(RDF_SYNTAXES)
-        if isinstance(result, ox.QueryTriples)
-        else choose_format(RESULTS_FORMATS)
-    )
-    return negotiated(serialize_results(result, fmt), content_type(fmt))
+    # A kind with no acceptable format is a 406 that lists that kind's formats.
+    fmt: ResultsFormat | RdfSyntax
+    if answer.kind == "graph":
+        fmt = graphs or choose_format(RDF_SYNTAXES)
+    else:
+        fmt = results or choose_format(RESULTS_FORMATS)
+    return query_response(answer, content_type(fmt))
+
+
+def acceptable_formats() -> tuple[ResultsFormat | None, RdfSyntax | None]:
+    """Negotiate both kinds before the query runs: only the engine knows which it is.
+
+    Raises:
+        NotAcceptable: neither a results format nor a graph syntax is acceptable (406).
+    """
+    results = _acceptable(RESULTS_FORMATS)
+    graphs = _acceptable(RDF_SYNTAXES)
+    if results is None and graphs is None:
+        media_types = [f.media_type for f in RESULTS_FORMATS] + [f.media_type for f in RDF_SYNTAXES]
+        listed = ", ".join(media_types)
+        raise NotAcceptable(
+            f"no acceptable format for Accept: {request.headers.get('Accept', '')}; "
+            f"query answers are available as {listed}"
+        )
+    return results, graphs
+
+
+def _acceptable(formats: Sequence[Format]) -> Format | None:
+    try:
+        return choose_format(formats)
+    except NotAcceptable:
+        return None
 
 
 def service_description() -> Response:
@@ -75,13 +106,6 @@ def service_description() -> Response:
         named_graphs=kg.store.graphs(),
     )
     return negotiated(serialize_description(triples, syntax), content_type(syntax))
-
-
-def negotiated(body: bytes, media_type: str) -> Response:
-    """Wrap a negotiated body; ``Vary: Accept`` tells caches the body depends on Accept."""
-    response = Response(body, content_type=media_type)
-    response.vary.add("Accept")
-    return response
 
 
 def read_query_operation() -> QueryOperation | None:

@@ -1,10 +1,11 @@
 """The WSGI entry: `serve()` runs the app under waitress, threads in one process.
 
-One process, because the on-disk store takes a lock on its directory; several threads,
-because pyoxigraph answers concurrent reads. SIGTERM or SIGINT stops the server cleanly:
-it stops accepting connections, lets the requests in hand finish and their responses go
-out (for at most `SHUTDOWN_GRACE_S`), then flushes and closes the store. `aicap serve`
-(kg/cli.py) calls `serve`.
+One process with threads, because the on-disk store takes a lock on its directory;
+queries run in the graph's query worker processes, over checkpoints of the store, where
+the time limit can stop them. SIGTERM or SIGINT stops the server cleanly: it stops
+accepting connections, lets the requests in hand finish and their responses go out (for
+at most `SHUTDOWN_GRACE_S`), then stops the query workers and flushes and closes the
+store. `aicap serve` (kg/cli.py) calls `serve`.
 
 waitress's own `run()` ends its event loop on SIGINT at once, and responses are written by
 that loop, so a request in hand would lose its answer; `_run_until` and `_drain` drive the
@@ -21,10 +22,12 @@ from types import FrameType
 from typing import Any
 
 import waitress
+from flask import Flask
 from waitress import wasyncore
 
 from kg.config import Settings
-from server import EXTENSION_KEY, create_app
+from kg.graph import KnowledgeGraph
+from server import attach_graph, create_app
 
 THREADS = 8
 """Worker threads; requests beyond them wait in waitress's queue."""
@@ -45,38 +48,93 @@ def serve(
 ) -> None:
     """Serve the knowledge graph over HTTP until SIGTERM or SIGINT.
 
-    Opens the store (loading the bundled data into an empty one), listens on `host:port`,
-    logs "serving on http://host:port", and on a stop signal finishes the requests in hand,
-    closes the store and returns. Call it from the main thread, where signals are handled.
+    Listens on `host:port` at once and logs "serving on http://host:port"; meanwhile it
+    opens the store (loading the bundled data into an empty one) and starts the query
+    workers, and `/healthz` answers 503 ``starting`` until both are done. On a stop signal
+    it finishes the requests in hand, stops the query workers, closes the store and
+    returns. Call it from the main thread, where signals are handled.
 
     Args:
         settings: the service settings (data directory, limits ...).
         host: the interface to listen on.
         port: the TCP port; 0 picks a free one, the one logged.
         threads: how many requests are answered at once.
+
+    Raises:
+        KgError: the bundled data, shapes or queries do not load (the message names the file).
+        OSError: the store cannot be opened (another process holds it).
+        RuntimeError: a query worker did not start.
     """
     _configure_logging()
-    app = create_app(settings)
-    kg = app.extensions[EXTENSION_KEY]
+    app = create_app(settings, open_graph=False)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)
         stop.set()
 
-    # Installed once the store is open: a signal during the first start's bundled load
-    # keeps its default action, and that load is one transaction.
     previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+    opener = _GraphOpener(app, settings, stop)
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads, ident="aicap")
         log.info("serving on http://%s:%s (%d threads)", host, server.effective_port, threads)
+        opener.start()
         _run_until(server, stop)
         _drain(server, SHUTDOWN_GRACE_S)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        kg.close()
+        opener.close()
         log.info("stopped; store at %s closed", settings.data_dir)
+    opener.raise_failure()
+
+
+class _GraphOpener(threading.Thread):
+    """Opens the graph and starts its query workers while the server already answers.
+
+    The first start's bundled load is one transaction, so a stop signal during it waits
+    for it to end (`close` joins this thread) rather than cutting it short. If opening
+    fails, the server stops and `raise_failure` hands the error to `serve`'s caller.
+    """
+
+    def __init__(self, app: Flask, settings: Settings, stop: threading.Event) -> None:
+        super().__init__(name="aicap-open", daemon=True)
+        self._app = app
+        self._settings = settings
+        self._stop_server = stop
+        self._kg: KnowledgeGraph | None = None
+        self._failure: BaseException | None = None
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            self._kg = KnowledgeGraph.open(self._settings)
+            attach_graph(self._app, self._kg)
+        except BaseException as exc:  # handed to serve(), which re-raises it
+            self._failure = exc
+            log.error("the store could not be opened: %s", exc)
+            self._stop_server.set()
+            return
+        log.info(
+            "ready in %.1f s: %d quads, %d query workers",
+            time.monotonic() - started,
+            self._kg.triple_count(),
+            self._settings.query_workers,
+        )
+
+    def close(self) -> None:
+        """Wait for the opening to end, then stop the query workers and close the store."""
+        if self.is_alive():
+            log.info("waiting for the store to finish opening")
+        if self.ident is not None:
+            self.join()
+        if self._kg is not None:
+            self._kg.close()
+
+    def raise_failure(self) -> None:
+        """Raise the error that stopped the opening, if any."""
+        if self._failure is not None:
+            raise self._failure
 
 
 def _run_until(server: Any, stop: threading.Event) -> None:

@@ -51,7 +51,7 @@ def test_query_timeout_on_sparql_is_503_in_plain_text(
     def too_slow(*args: object, **kwargs: object) -> None:
         raise QueryTimeout("the query ran past 30 s", "raise AICAP_QUERY_TIMEOUT_S")
 
-    monkeypatch.setattr(kg, "query", too_slow)
+    monkeypatch.setattr(kg, "execute", too_slow)
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
