@@ -48,7 +48,7 @@ def create_app(
     """
     # Blueprints import `current_kg` from this package, so they are imported once it exists
     # (the flaskr pattern).
-    from server import access_log, health, metrics, request_checks, sparql
+    from server import access_log, export, health, metrics, request_checks, resources, sparql
     from server.errors import register_error_handlers
 
     settings = Settings.from_env() if settings is None else settings
@@ -63,6 +63,8 @@ def create_app(
     app.register_blueprint(sparql.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(export.bp)
     if open_graph:
         attach_graph(app, KnowledgeGraph.open(settings) if kg is None else kg)
     return app
