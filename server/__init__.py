@@ -48,7 +48,16 @@ def create_app(
     """
     # Blueprints import `current_kg` from this package, so they are imported once it exists
     # (the flaskr pattern).
-    from server import access_log, export, health, metrics, request_checks, resources, sparql
+    from server import (
+        access_log,
+        export,
+        health,
+        metrics,
+        request_checks,
+        resources,
+        sparql,
+        stored_queries,
+    )
     from server.errors import register_error_handlers
 
     settings = Settings.from_env() if settings is None else settings
@@ -62,6 +71,7 @@ def create_app(
     request_checks.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(stored_queries.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(export.bp)

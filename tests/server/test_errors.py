@@ -69,11 +69,12 @@ def test_unauthorized_asks_for_a_bearer_token(app: Flask) -> None:
 
 
 def test_unknown_query_on_api_is_json_with_the_known_names(app: Flask) -> None:
-    @app.get("/api/queries/<name>")
+    # Not /api/queries/<name>: the app serves that route itself (server/stored_queries.py).
+    @app.get("/api/test-queries/<name>")
     def stored_query(name: str) -> str:
         raise UnknownQuery(name, ["circular-flows", "funding-sources"])
 
-    response = app.test_client().get("/api/queries/nope")
+    response = app.test_client().get("/api/test-queries/nope")
     assert response.status_code == 404
     assert response.json == {
         "error": "no stored query named 'nope'",
