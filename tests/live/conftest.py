@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,12 +92,18 @@ def wait_until_healthy(server: LiveServer, deadline_s: float) -> None:
     pytest.fail(f"aicap serve was not healthy within {deadline_s} s:\n{server.log()}")
 
 
-def start_server(workdir: Path) -> LiveServer:
-    """Start the service on a free port and an empty data directory; wait until healthy."""
+def start_server(workdir: Path, settings: Mapping[str, str] | None = None) -> LiveServer:
+    """Start the service on a free port and an empty data directory; wait until healthy.
+
+    Args:
+        workdir: where the store and the log go.
+        settings: ``AICAP_*`` variables for the service; none of the caller's leak in.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = workdir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AICAP_")}
+    env.update(settings or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             serve_command(port, workdir / "store"), stdout=log, stderr=subprocess.STDOUT, env=env
