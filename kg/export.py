@@ -16,6 +16,7 @@ import io
 import queue
 import re
 import threading
+import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, BinaryIO, Final, cast
 
@@ -142,7 +143,7 @@ class _Pipe(io.RawIOBase):
             pass  # the reader went away: nobody is left to tell
         except BaseException as error:  # handed to the reader, who re-raises it
             with contextlib.suppress(BrokenPipeError):
-                self._hand_over(error)
+                self._hand_over(_detached(error))
 
     def take(self) -> object:
         """Return the next chunk, `_DONE`, or the writer's error (blocks until one comes)."""
@@ -161,3 +162,21 @@ class _Pipe(io.RawIOBase):
                 return
             except queue.Full:
                 continue
+
+
+def _detached(error: BaseException) -> BaseException:
+    """Strip an error of the writer's frames before it crosses to the reader's thread.
+
+    A traceback keeps the writer's frames alive, and with them the store iterators they
+    hold; pyoxigraph's iterators may only be dropped on the thread that made them (it
+    raises otherwise). The traceback survives as text in a note, for the service log.
+    """
+    note = "in the export thread:\n" + "".join(traceback.format_tb(error.__traceback__))
+    chained: BaseException | None = error
+    seen: set[int] = set()
+    while chained is not None and id(chained) not in seen:
+        seen.add(id(chained))
+        chained.__traceback__ = None
+        chained = chained.__cause__ or chained.__context__
+    error.add_note(note.rstrip())
+    return error

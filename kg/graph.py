@@ -14,6 +14,7 @@ Every committed write goes through `_after_commit`, which makes the workers read
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -313,7 +314,9 @@ class KnowledgeGraph:
         syntax = rdf_syntax(fmt)
         node = None if graph is None else self._existing_graph(graph)
         quads = self.store.quads(graph=node)
-        items = quads if syntax.supports_datasets else _merged(quads)
+        items: Iterable[ox.Quad] | Iterable[ox.Triple] = quads
+        if not syntax.supports_datasets:  # one graph has no duplicates; the dataset may
+            items = _merged(quads) if node is None else (q.triple for q in quads)
         ox.serialize(items, output, syntax.ox_format, prefixes=PREFIXES)
 
     def _existing_graph(self, graph: str) -> ox.NamedNode:
@@ -388,11 +391,18 @@ def _ontology_graph(store: Store) -> Graph:
 
 
 def _merged(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
-    """The triples of some quads, each once: the RDF merge of their graphs."""
-    seen: set[ox.Triple] = set()
+    """The triples of some quads, each once: the RDF merge of their graphs.
+
+    One pass over the store's snapshot that remembers a 128-bit digest of each triple
+    written, not the triple: at 300k quads the merge holds 31 MB instead of 119 MB
+    (bench/export.py). Two distinct triples share a digest with a probability of about
+    n²/2¹²⁹: nil at any size this store holds.
+    """
+    seen: set[bytes] = set()
     for quad in quads:
-        if quad.triple not in seen:
-            seen.add(quad.triple)
+        digest = hashlib.blake2b(str(quad.triple).encode(), digest_size=16).digest()
+        if digest not in seen:
+            seen.add(digest)
             yield quad.triple
 
 

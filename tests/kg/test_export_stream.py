@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from kg.namespaces import ARTICLE_GRAPH, BASE_IRI
 CHUNK = 1024
 MAX_CHUNKS = 3
 DEADLINE_S = 10.0
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def test_an_unknown_export_format_lists_the_accepted_ones() -> None:
@@ -128,6 +130,25 @@ def test_an_error_before_the_first_byte_reaches_the_reader() -> None:
 
     with pytest.raises(UnknownResource, match="nope"):
         next(chunks)
+
+
+def test_an_error_is_re_raised_without_the_writers_store_iterators() -> None:
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://example.org/s"), RDF_TYPE, RDF_TYPE))
+
+    def write(out: BinaryIO) -> None:
+        open_iterator = store.quads_for_pattern(None, None, None, None)
+        next(open_iterator)
+        raise UnknownResource("no graph http://example.org/nope")
+
+    with pytest.raises(UnknownResource) as raised:
+        next(stream_writes(write))
+
+    # pyoxigraph iterators may only be dropped by the thread that made them; had the
+    # writer's frames come along in the traceback, dropping them here would raise.
+    gc.collect()
+    assert raised.value.__notes__[0].startswith("in the export thread:")
+    assert "in write" in raised.value.__notes__[0]
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
