@@ -53,6 +53,8 @@ def create_app(
         export,
         health,
         metrics,
+        pages,
+        pictures,
         request_checks,
         resources,
         sparql,
@@ -75,6 +77,8 @@ def create_app(
     app.register_blueprint(metrics.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(pictures.bp)
     if open_graph:
         attach_graph(app, KnowledgeGraph.open(settings) if kg is None else kg)
     return app
