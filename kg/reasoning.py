@@ -40,6 +40,7 @@ from kg.entailment import (
     unsatisfiable_reasons,
 )
 from kg.errors import BadParameter, Inconsistent, KgError
+from kg.loading import deskolemize
 from kg.namespaces import INFERRED_GRAPH
 from kg.store import Change, Store
 
@@ -125,7 +126,9 @@ def _asserted_triples(store: Store) -> set[ox.Triple]:
         if quad.predicate.value.startswith(_OWLREADY_NS):
             continue  # owlready2:python_module would make it import a Python module
         triples.add(quad.triple)
-    return triples
+    # Blank nodes are stored as Skolem IRIs (kg.loading); OWL's RDF mapping needs class
+    # expressions and lists as blank nodes, so the reasoner gets them back as such.
+    return set(deskolemize(triples))
 
 
 def _run_owlready(triples: set[ox.Triple], reasoner: str) -> set[ox.Triple]:

@@ -13,7 +13,7 @@ from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
-from kg.errors import QuerySyntaxError
+from kg.errors import KgError, QuerySyntaxError
 from kg.terms import OxGraphName, OxSubject, OxTerm
 
 QueryResult = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
@@ -21,13 +21,27 @@ QueryResult = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
 
 @dataclass
 class Change:
-    """A change to the dataset: quads to add and quads to remove, applied together."""
+    """A change to the dataset, applied together: quads removed, graphs dropped, quads
+    added, empty graphs created (in that order).
+
+    Graph names are kept by the store apart from quads: removing every quad of a named
+    graph leaves the graph (empty), so dropping one (GSP DELETE, SPARQL DROP) and creating
+    an empty one (SPARQL CREATE, a PUT of nothing) are changes of their own. A dropped
+    graph's quads are listed in `removed` too, so that validation sees them go.
+    """
 
     added: list[ox.Quad] = field(default_factory=list)
     removed: list[ox.Quad] = field(default_factory=list)
+    dropped_graphs: list[ox.NamedNode] = field(default_factory=list)
+    created_graphs: list[ox.NamedNode] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.added) + len(self.removed)
+        return (
+            len(self.added)
+            + len(self.removed)
+            + len(self.dropped_graphs)
+            + len(self.created_graphs)
+        )
 
 
 class Store(Protocol):
@@ -46,6 +60,10 @@ class Store(Protocol):
     def update(self, sparql: str) -> None: ...
 
     def apply_change(self, change: Change) -> None: ...
+
+    def contains_graph(self, graph: ox.NamedNode) -> bool: ...
+
+    def scratch_copy(self, directory: Path) -> EmbeddedStore: ...
 
     def quads(
         self,
@@ -129,15 +147,26 @@ class EmbeddedStore:
             raise QuerySyntaxError(f"SPARQL update syntax error: {exc}") from None
 
     def apply_change(self, change: Change) -> None:
-        """Remove and add quads in one transaction: all of it is written, or none."""
-        if not change.removed:
+        """Apply a change in one transaction: all of it is written, or none.
+
+        Raises:
+            KgError: the change holds a blank node. DELETE DATA cannot name a stored blank
+                node and INSERT DATA would rename it, so every write path skolemizes first
+                (`kg.loading.skolemize`); one that did not is a bug, never a silent loss.
+        """
+        refuse_blank_nodes(change)
+        if not (change.removed or change.dropped_graphs or change.created_graphs):
             self._store.extend(change.added)
             return
         # pyoxigraph has no Python-level transaction object; one SPARQL update is one
-        # transaction, so a change that removes is written as DELETE DATA + INSERT DATA.
-        parts = [f"DELETE DATA {{ {_quads_block(change.removed)} }}"]
+        # transaction, so such a change is written as DELETE DATA, DROP, INSERT DATA, CREATE.
+        parts = []
+        if change.removed:
+            parts.append(f"DELETE DATA {{ {_quads_block(change.removed)} }}")
+        parts.extend(f"DROP SILENT GRAPH {graph}" for graph in change.dropped_graphs)
         if change.added:
             parts.append(f"INSERT DATA {{ {_quads_block(change.added)} }}")
+        parts.extend(f"CREATE SILENT GRAPH {graph}" for graph in change.created_graphs)
         self._store.update(" ;\n".join(parts))
 
     def quads(
@@ -169,6 +198,23 @@ class EmbeddedStore:
         else:
             self._store.dump(output, fmt, from_graph=graph)
 
+    def scratch_copy(self, directory: Path) -> EmbeddedStore:
+        """Open a writable copy of the store, to try changes on without touching it.
+
+        On disk the copy is a RocksDB checkpoint made in `directory` (which must not exist):
+        hard links to the immutable table files, so it takes milliseconds whatever the
+        store's size. An in-memory store is copied quad by quad. The caller closes the copy
+        and deletes `directory`.
+        """
+        if self.path is None:
+            copy = EmbeddedStore(None)
+            copy._store.extend(self._store)
+            for graph in self._store.named_graphs():
+                copy._store.add_graph(graph)
+            return copy
+        self._store.backup(str(directory))
+        return EmbeddedStore(directory)
+
     def bulk_add(self, quads: Iterable[ox.Quad]) -> None:
         """Add many quads without holding them in memory (not transactional: bench only)."""
         self._store.bulk_extend(quads)
@@ -188,6 +234,29 @@ class EmbeddedStore:
         """Flush to disk and release the store."""
         self._store.flush()
         del self._store
+
+
+def refuse_blank_nodes(change: Change) -> None:
+    """Raise if a change holds a blank node anywhere (subject, object or graph name).
+
+    Raises:
+        KgError: names the first quad found.
+    """
+    for quad in (*change.removed, *change.added):
+        if any(isinstance(term, ox.BlankNode) for term in _terms(quad)):
+            raise KgError(
+                f"a change holds the blank node quad {quad}; it cannot be written",
+                "blank nodes are skolemized (kg.loading.skolemize) before a change is applied",
+            )
+
+
+def _terms(quad: ox.Quad) -> Iterator[object]:
+    yield quad.subject
+    yield quad.graph_name
+    yield quad.object
+    for term in (quad.subject, quad.object):
+        if isinstance(term, ox.Triple):  # RDF-star: a quoted triple may hold blank nodes
+            yield from _terms(ox.Quad(term.subject, term.predicate, term.object))
 
 
 def _quads_block(quads: Iterable[ox.Quad]) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from kg.config import PROJECT_ROOT
 from kg.errors import BadParameter, Inconsistent
-from kg.namespaces import AICAP, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from kg.loading import skolemize
+from kg.namespaces import AICAP, BASE_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.reasoning import ReasoningOutcome, reason
 from kg.store import Change, EmbeddedStore
 
@@ -225,9 +226,9 @@ def load_bundled(store: EmbeddedStore) -> None:
     """Load ontology/*.ttl into the ontology graph and data/*.trig with their own graphs."""
     for path in sorted((PROJECT_ROOT / "ontology").glob("*.ttl")):
         quads = [ox.Quad(t.subject, t.predicate, t.object, ONTOLOGY) for t in ox.parse(path=path)]
-        store.apply_change(Change(added=quads))
+        store.apply_change(Change(added=skolemize(quads, BASE_IRI)))
     for path in sorted((PROJECT_ROOT / "data").glob("*.trig")):
-        store.apply_change(Change(added=list(ox.parse(path=path))))
+        store.apply_change(Change(added=skolemize(ox.parse(path=path), BASE_IRI)))
 
 
 def test_bundled_ontology_and_data_are_consistent_and_letters_of_intent_are_nonbinding() -> None:
