@@ -45,6 +45,7 @@ from kg.formats import (
 )
 from kg.graph import KnowledgeGraph
 from kg.namespaces import INFERRED_GRAPH
+from kg.progress import LoadReporter
 from kg.validation import ValidationReport
 
 EXIT_CODES: dict[type[KgError], int] = {
@@ -151,12 +152,14 @@ def load(
     """Validate FILES against the shapes and commit them in one transaction.
 
     The syntax comes from the suffix (.ttl .nt .nq .trig .jsonld .rdf .owl). Exit 0 when
-    loaded, 1 when a shape is broken (nothing written), 2 on bad input.
+    loaded, 1 when a shape is broken (nothing written), 2 on bad input. Progress goes to
+    stderr: a bar on a terminal, plain lines otherwise.
     """
     if not files:
         raise click.UsageError("give at least one FILE to load")
-    with _opened(ctx, data_dir) as kg:
-        outcome = kg.load(files, graph)
+    with _opened(ctx, data_dir) as kg, LoadReporter(sys.stderr) as progress:
+        outcome = kg.load(files, graph, progress=progress)
+        progress.committed(outcome.quads)
     for loaded in outcome.files:
         graphs = ", ".join(str(g) for g in loaded.graphs) or "(no graph)"
         click.echo(f"loaded {loaded.path}: {loaded.quad_count} quads into {graphs}")

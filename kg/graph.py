@@ -30,7 +30,7 @@ from kg.config import Settings
 from kg.errors import Forbidden, KgError, ShapeViolation, UnknownResource
 from kg.executor import QueryExecutor, QueryRequest, QueryResponse
 from kg.formats import rdf_syntax
-from kg.loading import FileLoad, bootstrap, graph_iri, prepare_load
+from kg.loading import FileLoad, ProgressCallback, bootstrap, graph_iri, prepare_load
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reasoning import ReasoningOutcome, reason
 from kg.store import Change, EmbeddedStore, QueryResult, Store
@@ -271,12 +271,20 @@ class KnowledgeGraph:
         """
         return prepare_load(paths, graph, self.settings.base_iri).data_change()
 
-    def load(self, paths: Sequence[Path], graph: str | None = None) -> LoadOutcome:
+    def load(
+        self,
+        paths: Sequence[Path],
+        graph: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> LoadOutcome:
         """Parse files, validate them as one change, and commit them in one transaction.
 
         Args:
             paths: RDF files; the suffix gives the syntax.
             graph: where triples outside a named graph go; None: a new graph per file.
+            progress: told how far parsing has got; validation and the commit follow the
+                last report (`LoadProgress.parsed`).
 
         Returns:
             What was written, with the validation report (warnings only).
@@ -287,7 +295,7 @@ class KnowledgeGraph:
             BadParameter: `graph` is not an absolute IRI.
             ShapeViolation: the files break a shape (sh:Violation); nothing written.
         """
-        prepared = prepare_load(paths, graph, self.settings.base_iri)
+        prepared = prepare_load(paths, graph, self.settings.base_iri, progress=progress)
         change = prepared.change()
         with self._write_lock:  # a change is validated against the state it is applied to
             report = self.validate(prepared.data_change())
