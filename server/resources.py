@@ -38,6 +38,11 @@ Form = RdfSyntax | Literal["html"]
 """What a response is: an RDF syntax, or the HTML page."""
 SUFFIXES: dict[str, Form] = {**{f".{s.suffix}": s for s in DESCRIPTION_SYNTAXES}, ".html": PAGE}
 """File suffixes that fix the form instead of Accept."""
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The page's Content-Security-Policy: no script at all, styles from here and inline."""
 DECODING_ROUNDS = 4
 """How many layers of percent-encoding the climb check peels (``%25252e`` is three)."""
 
@@ -69,6 +74,7 @@ def resource(rest: str) -> Response:
         response = Response(body, content_type=content_type(form))
     else:
         response = Response(render_page(description), mimetype=HTML)
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
     if fixed is None:
         response.vary.add("Accept")
     response.headers["Link"] = alternates(path)

@@ -93,6 +93,15 @@ def test_every_link_on_a_page_stays_on_the_service(client: FlaskClient) -> None:
     assert "https://w3id.org/aicap/id/firm/openai" in html  # the IRI, shown as text
 
 
+def test_the_page_may_run_no_script(client: FlaskClient) -> None:
+    response = page(client, "/id/firm/openai")
+
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
+    assert "<script" not in response.get_data(as_text=True)
+
+
 def test_the_page_says_which_resources_point_here(client: FlaskClient) -> None:
     html = page(client, "/id/firm/nvidia").get_data(as_text=True)
 
