@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -26,11 +26,19 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.audit import Write, audit_record
 from kg.config import Settings
 from kg.errors import Forbidden, KgError, ShapeViolation, UnknownResource
 from kg.executor import QueryExecutor, QueryRequest, QueryResponse
 from kg.formats import rdf_syntax
-from kg.loading import FileLoad, ProgressCallback, bootstrap, graph_iri, prepare_load
+from kg.loading import (
+    FileLoad,
+    ProgressCallback,
+    bootstrap,
+    graph_iri,
+    prepare_load,
+    skolemize,
+)
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reasoning import ReasoningOutcome, reason
 from kg.store import Change, EmbeddedStore, QueryResult, Store
@@ -51,6 +59,18 @@ class LoadOutcome:
     def graphs(self) -> list[str]:
         """The graphs the load wrote to, in order, without repeats."""
         return list(dict.fromkeys(str(g.value) for f in self.files for g in f.graphs))
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What `KnowledgeGraph.commit` wrote (records and audit left out), and the report."""
+
+    change: Change
+    report: ValidationReport
+
+
+LOCAL_ACTOR = "command line"
+"""Who the audit trail names for writes made through the library (``aicap load``)."""
 
 
 class KnowledgeGraph:
@@ -276,6 +296,7 @@ class KnowledgeGraph:
         paths: Sequence[Path],
         graph: str | None = None,
         *,
+        actor: str = LOCAL_ACTOR,
         progress: ProgressCallback | None = None,
     ) -> LoadOutcome:
         """Parse files, validate them as one change, and commit them in one transaction.
@@ -283,6 +304,7 @@ class KnowledgeGraph:
         Args:
             paths: RDF files; the suffix gives the syntax.
             graph: where triples outside a named graph go; None: a new graph per file.
+            actor: who loads, for the audit trail.
             progress: told how far parsing has got; validation and the commit follow the
                 last report (`LoadProgress.parsed`).
 
@@ -296,14 +318,41 @@ class KnowledgeGraph:
             ShapeViolation: the files break a shape (sh:Violation); nothing written.
         """
         prepared = prepare_load(paths, graph, self.settings.base_iri, progress=progress)
-        change = prepared.change()
-        with self._write_lock:  # a change is validated against the state it is applied to
-            report = self.validate(prepared.data_change())
+        write = Write(actor, "load", records=tuple(prepared.records))
+        committed = self.commit(prepared.data_change(), write)
+        return LoadOutcome(tuple(prepared.files), len(prepared.quads), committed.report)
+
+    def commit(self, prepare: Change | Callable[[Store], Change], write: Write) -> Commit:
+        """Validate a write and apply it in one transaction: the one way data is written.
+
+        Holding the write lock, so that the change is validated against the state it is
+        applied to: `prepare` computes the change from the store as it is (a GSP PUT reads
+        the graph it replaces, an update runs its WHERE clauses); blank nodes it adds become
+        Skolem IRIs; the change is validated in context; if no shape is violated, the
+        change, `write.records` and the audit record (`kg.audit`, not validated) go in one
+        transaction, and `_after_commit` makes them visible to queries.
+
+        Args:
+            prepare: the change, or a function of the store that computes it.
+            write: who writes and how, for the audit trail.
+
+        Returns:
+            The change that was written (records and audit left out) and the report.
+
+        Raises:
+            ShapeViolation: the change breaks a shape (sh:Violation); nothing was written.
+            KgError: whatever `prepare` raises; nothing was written.
+        """
+        with self._write_lock:
+            change = prepare(self.store) if callable(prepare) else prepare
+            change = replace(change, added=skolemize(change.added, self.settings.base_iri))
+            report = self.validate(change)
             if not report.conforms:
                 raise ShapeViolation(report)
-            self.store.apply_change(change)
+            audit = audit_record(write, change, self.settings.base_iri)
+            self.store.apply_change(replace(change, added=[*change.added, *write.records, *audit]))
             self._after_commit(change)
-        return LoadOutcome(tuple(prepared.files), len(prepared.quads), report)
+        return Commit(change, report)
 
     def export(self, output: BinaryIO, fmt: str = "trig", graph: str | None = None) -> None:
         """Write the dataset, or one graph, with its graph names where the syntax has them.
