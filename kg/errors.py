@@ -92,6 +92,22 @@ class Overloaded(KgError):
     """Every query worker stayed busy for longer than a request may wait for one (503)."""
 
 
+class TooComplex(BadInput):
+    """A query, update or RDF body nested or sized beyond what the parsers survive (400).
+
+    Raised by `kg.guards` before any parser sees the text: deeper input overflows
+    pyoxigraph's stack and kills the process (bench/parser_limits.py).
+    """
+
+
+class TooLarge(BadInput):
+    """A request body longer than the configured limit (the server answers 413)."""
+
+
+class UnsafeInput(BadInput):
+    """RDF a parser would fetch, read a file or expand for (XXE, remote JSON-LD contexts)."""
+
+
 class UnsafeQuery(BadInput):
     """A query that crashed the engine (e.g. a parser stack overflow); its worker was replaced."""
 
