@@ -36,6 +36,11 @@ class Settings:
     write_token_name: str = _setting(
         "token-holder", "name recorded in the audit graph for writes made with the token"
     )
+    audit_writes: bool = _setting(
+        True,
+        "record each accepted write in <base>graph/audit, in its transaction (false: no "
+        "records, for a run that needs the dataset to hold only what it wrote, as the W3C suite)",
+    )
     query_timeout_s: float = _setting(30.0, "a query running longer is stopped (503)")
     query_workers: int = _setting(
         2,

@@ -329,8 +329,9 @@ class KnowledgeGraph:
         applied to: `prepare` computes the change from the store as it is (a GSP PUT reads
         the graph it replaces, an update runs its WHERE clauses); blank nodes it adds become
         Skolem IRIs; the change is validated in context; if no shape is violated, the
-        change, `write.records` and the audit record (`kg.audit`, not validated) go in one
-        transaction, and `_after_commit` makes them visible to queries.
+        change, `write.records` and the audit record (`kg.audit`, not validated, unless
+        `Settings.audit_writes` is false) go in one transaction, and `_after_commit` makes
+        them visible to queries.
 
         Args:
             prepare: the change, or a function of the store that computes it.
@@ -349,7 +350,11 @@ class KnowledgeGraph:
             report = self.validate(change)
             if not report.conforms:
                 raise ShapeViolation(report)
-            audit = audit_record(write, change, self.settings.base_iri)
+            audit = (
+                audit_record(write, change, self.settings.base_iri)
+                if self.settings.audit_writes
+                else []
+            )
             self.store.apply_change(replace(change, added=[*change.added, *write.records, *audit]))
             self._after_commit(change)
         return Commit(change, report)

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.audit import Write, audit_record
+from kg.config import Settings
 from kg.errors import ShapeViolation
 from kg.graph import LOCAL_ACTOR, KnowledgeGraph
 from kg.namespaces import AICAP, AUDIT_GRAPH, BASE_IRI, ONTOLOGY_GRAPH
@@ -86,3 +87,14 @@ def test_the_audit_terms_are_in_the_ontology(kg: KnowledgeGraph) -> None:
         labels = values(described, "http://www.w3.org/2000/01/rdf-schema#label")
         comments = values(described, "http://www.w3.org/2000/01/rdf-schema#comment")
         assert labels and comments, term
+
+
+def test_with_audit_writes_off_a_write_leaves_no_record(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "store", audit_writes=False)
+    with KnowledgeGraph.open(settings) as kg:
+        before = kg.triple_count()
+        outcome = kg.load([DATA / "new-claim.ttl"], graph=G.value)
+        assert list(kg.store.quads(graph=AUDIT)) == []
+        assert len(list(kg.store.quads(graph=G))) == outcome.quads > 0
+        loads_records = kg.triple_count() - before - outcome.quads
+        assert loads_records > 0, "the load's own record in the loads graph stays"
