@@ -15,7 +15,6 @@ Every committed write goes through `_after_commit`, which makes the workers read
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,9 +27,10 @@ from rdflib import Graph
 
 from kg.audit import Write, audit_record
 from kg.config import Settings
-from kg.errors import Forbidden, KgError, ShapeViolation, UnknownResource
+from kg.errors import KgError, ShapeViolation, UnknownResource
 from kg.executor import QueryExecutor, QueryRequest, QueryResponse
 from kg.formats import rdf_syntax
+from kg.guards import check_query_safety, has_dataset_clause
 from kg.loading import (
     FileLoad,
     ProgressCallback,
@@ -228,19 +228,22 @@ class KnowledgeGraph:
 
         Graphs given by the protocol make the whole dataset: no default-graph-uri is an
         empty default graph, no named-graph-uri no named graphs. Otherwise the query's own
-        FROM / FROM NAMED rule.
+        FROM / FROM NAMED rule; the union default graph is only for queries without them
+        (pyoxigraph's union option would override them).
 
         Raises:
+            TooComplex: nested or sized beyond what the parser survives.
             Forbidden: SERVICE on a URL that is not allowed.
         """
-        refuse_remote_access(sparql, self.settings.allowed_service_urls)
+        check_query_safety(sparql, allowed_urls=self.settings.allowed_service_urls)
         if default_graphs is not None or named_graphs is not None:
             return QueryRequest(
                 sparql, default_graphs=default_graphs or [], named_graphs=named_graphs or []
             )
         if union_default_graph is None:
             union_default_graph = self.settings.union_default_graph
-        return QueryRequest(sparql, union_default_graph=union_default_graph)
+        union = union_default_graph and not has_dataset_clause(sparql)
+        return QueryRequest(sparql, union_default_graph=union)
 
     def _run(self, request: QueryRequest) -> QueryResponse:
         if self._executor is None:
@@ -466,41 +469,3 @@ def _merged(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
         if digest not in seen:
             seen.add(digest)
             yield quad.triple
-
-
-# --- no network access from a query -----------------------------------------------------
-
-_TOKENS = re.compile(
-    r"""(?P<skip>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|\#[^\n]*)"""
-    r"""|(?P<iri><[^<>"{}|^`\\\s]*>)"""
-    r"""|(?<![\w?$:])(?P<service>SERVICE)(?![\w:])""",
-    re.IGNORECASE | re.DOTALL,
-)
-_SERVICE_TARGET = re.compile(r"\s*(?:SILENT\s+)?(<[^<>\s]*>)?", re.IGNORECASE)
-_ESCAPES = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def refuse_remote_access(sparql: str, allowed: Iterable[str] = ()) -> None:
-    """Refuse a query that would make the engine fetch a URL (SERVICE), unless allowed.
-
-    pyoxigraph evaluates SERVICE by an HTTP request, so the check runs before the engine
-    sees the query. It reads the query's tokens (strings and comments skipped; ``\\u``
-    escapes decoded first, as SPARQL does).
-
-    Raises:
-        Forbidden: a SERVICE whose IRI is not in `allowed` (a variable IRI never is).
-    """
-    text = _ESCAPES.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
-    allowed_urls = set(allowed)
-    for match in _TOKENS.finditer(text):
-        if match.lastgroup != "service":
-            continue
-        target = _SERVICE_TARGET.match(text, match.end())
-        iri = target.group(1) if target is not None else None
-        if iri is None or iri[1:-1] not in allowed_urls:
-            raise Forbidden(
-                f"SERVICE {iri or '(variable or prefixed name)'} is refused: queries may not "
-                "reach other endpoints",
-                "allowed SERVICE URLs (AICAP_ALLOWED_SERVICE_URLS): "
-                + (", ".join(sorted(allowed_urls)) or "none"),
-            )

@@ -21,7 +21,8 @@ from kg.errors import (
     UnknownResource,
     UnsupportedFormat,
 )
-from kg.graph import KnowledgeGraph, refuse_remote_access
+from kg.graph import KnowledgeGraph
+from kg.guards import check_query_safety
 from kg.loading import bootstrap, parse_rdf_bytes, parse_rdf_file, prepare_load
 from kg.namespaces import ARTICLE_GRAPH, BASE_IRI, LOADS_GRAPH, ONTOLOGY_GRAPH
 from kg.store import EmbeddedStore
@@ -331,7 +332,7 @@ def test_service_in_a_query_is_refused_before_the_engine_connects(kg: KnowledgeG
 )
 def test_every_spelling_of_service_is_refused(sparql: str) -> None:
     with pytest.raises(Forbidden):
-        refuse_remote_access(sparql)
+        check_query_safety(sparql, allowed_urls=())
 
 
 @pytest.mark.parametrize(
@@ -343,13 +344,13 @@ def test_every_spelling_of_service_is_refused(sparql: str) -> None:
     ],
 )
 def test_service_in_strings_comments_variables_and_names_is_not_refused(sparql: str) -> None:
-    refuse_remote_access(sparql)
+    check_query_safety(sparql, allowed_urls=())
 
 
 def test_an_allowed_service_url_passes_the_check() -> None:
     sparql = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
 
-    refuse_remote_access(sparql, ["http://example.org/sparql"])
+    check_query_safety(sparql, allowed_urls=["http://example.org/sparql"])
 
 
 def test_the_default_graph_may_be_given_as_an_iri_string() -> None:

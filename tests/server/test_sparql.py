@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from kg.config import Settings
+from kg.executor import QueryResponse
 from kg.graph import KnowledgeGraph
 
 SELECT = """SELECT ?item ?label WHERE {
@@ -320,3 +322,72 @@ def test_service_call_is_403_before_the_engine_runs_it(client: FlaskClient) -> N
     assert response.status_code == 403
     assert response.mimetype == "text/plain"
     assert "SERVICE <http://example.org/sparql>" in response.text
+
+
+def graph_names(kg: KnowledgeGraph) -> list[str]:
+    return sorted(g.value for g in kg.store.graphs() if isinstance(g, ox.NamedNode))
+
+
+def selected(response: TestResponse, var: str) -> list[str]:
+    assert response.status_code == 200, response.text
+    return sorted(row[var]["value"] for row in json.loads(response.data)["results"]["bindings"])
+
+
+def test_from_in_the_query_is_honoured_over_the_union_default_graph(
+    client: FlaskClient, kg: KnowledgeGraph
+) -> None:
+    first = graph_names(kg)[0]
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ {} }}"
+    in_first = selected(get(client, count.format("", f"GRAPH <{first}> {{ ?s ?p ?o }}")), "n")
+    everywhere = selected(get(client, count.format("", "?s ?p ?o")), "n")
+    from_first = selected(get(client, count.format(f"FROM <{first}>", "?s ?p ?o")), "n")
+    assert from_first == in_first != everywhere
+    named = f"SELECT DISTINCT ?g FROM NAMED <{first}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert selected(get(client, named), "g") == [first]
+
+
+def test_default_graph_uri_alone_leaves_no_named_graphs(
+    client: FlaskClient, kg: KnowledgeGraph
+) -> None:
+    first = graph_names(kg)[0]
+    response = get(client, "ASK { GRAPH ?g { ?s ?p ?o } }", **{"default-graph-uri": first})
+    assert json.loads(response.data)["boolean"] is False
+    response = get(client, "ASK { ?s ?p ?o }", **{"default-graph-uri": first})
+    assert json.loads(response.data)["boolean"] is True
+
+
+def test_named_graph_uri_alone_leaves_the_default_graph_empty(
+    client: FlaskClient, kg: KnowledgeGraph
+) -> None:
+    first = graph_names(kg)[0]
+    response = get(client, "ASK { ?s ?p ?o }", **{"named-graph-uri": first})
+    assert json.loads(response.data)["boolean"] is False
+
+
+def test_strict_dataset_without_union_sees_only_the_default_graph(
+    client: FlaskClient, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kg, "settings", dataclasses.replace(kg.settings, union_default_graph=False))
+    assert json.loads(get(client, "ASK { ?s ?p ?o }").data)["boolean"] is False  # all in graphs
+    assert json.loads(get(client, "ASK { GRAPH ?g { ?s ?p ?o } }").data)["boolean"] is True
+
+
+def test_accept_that_fits_no_answer_kind_is_406_listing_every_format(client: FlaskClient) -> None:
+    response = get(client, SELECT, "image/png")
+    assert response.status_code == 406
+    for media_type in ("application/sparql-results+json", "text/csv", "text/turtle"):
+        assert media_type in response.text
+    assert "image/png" in response.text
+
+
+def test_truncated_answer_carries_the_header(
+    client: FlaskClient, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cut(*args: object, **kwargs: object) -> QueryResponse:
+        body = b'{"truncated":true,"head":{"vars":[]},"results":{"bindings":[{}]}}'
+        return QueryResponse(body, "application/sparql-results+json", "solutions", True, 1, 0)
+
+    monkeypatch.setattr(kg, "execute", cut)
+    response = get(client, SELECT)
+    assert response.headers["AICAP-Result-Truncated"] == "true"
+    assert json.loads(response.data)["truncated"] is True
