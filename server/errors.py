@@ -28,6 +28,7 @@ from kg.errors import (
     QueryTimeout,
     ReadOnly,
     ShapeViolation,
+    TooLarge,
     Unauthorized,
     UnknownQuery,
     UnknownResource,
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: dict[type[KgError], int] = {
     Forbidden: 403,
     UnknownQuery: 404,
     UnknownResource: 404,
+    TooLarge: 413,
     UnsupportedFormat: 415,  # a body whose Content-Type the service cannot parse
     ShapeViolation: 422,
     QueryTimeout: 503,

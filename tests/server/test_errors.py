@@ -12,14 +12,19 @@ from flask.testing import FlaskClient
 
 from kg.errors import (
     BadParameter,
+    Forbidden,
     KgError,
+    Overloaded,
     QuerySyntaxError,
     QueryTimeout,
     ReadOnly,
     ShapeViolation,
+    TooComplex,
+    TooLarge,
     Unauthorized,
     UnknownQuery,
     UnknownResource,
+    UnsafeQuery,
     UnsupportedFormat,
 )
 from kg.graph import KnowledgeGraph
@@ -111,3 +116,79 @@ def test_unexpected_exception_is_a_logged_500_without_its_details(
     assert response.json["status"] == 500
     assert "secret internals" not in response.text
     assert any(r.exc_info and isinstance(r.exc_info[1], RuntimeError) for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Overloaded("all 2 query workers stayed busy for 1 s", "try again in a moment"), 503),
+        (TooLarge("the body is 3 MB; the limit is 1 MB (AICAP_MAX_BODY_BYTES)"), 413),
+        (TooComplex("the query nests deeper than 64 levels"), 400),
+        (UnsafeQuery("the query crashed the engine"), 400),
+        (Forbidden("SERVICE <http://x/> is refused"), 403),
+    ],
+)
+def test_guard_and_executor_errors_have_their_status(error: KgError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_overload_is_503_with_retry_after(
+    client: FlaskClient, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def busy(*args: object, **kwargs: object) -> None:
+        raise Overloaded("all 2 query workers stayed busy for 1 s", "try again in a moment")
+
+    monkeypatch.setattr(kg, "execute", busy)
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "all 2 query workers stayed busy" in response.text
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_browser_gets_an_html_page_with_the_message_escaped(app: Flask) -> None:
+    @app.get("/pages/<name>")
+    def page(name: str) -> str:
+        raise UnknownResource(f"no resource <script>{name}</script>", ["<b>a</b>", "b"])
+
+    response = app.test_client().get("/pages/x", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "<h1>404 Not Found</h1>" in response.text
+    assert "no resource &lt;script&gt;x&lt;/script&gt;" in response.text
+    assert "<script>" not in response.text
+    assert "<li>&lt;b&gt;a&lt;/b&gt;</li>" in response.text
+
+
+def test_unknown_route_is_html_for_a_browser_and_text_for_curl(client: FlaskClient) -> None:
+    assert client.get("/no-such-route", headers={"Accept": BROWSER_ACCEPT}).mimetype == "text/html"
+    assert client.get("/no-such-route", headers={"Accept": "*/*"}).mimetype == "text/plain"
+    assert client.get("/no-such-route").mimetype == "text/plain"
+
+
+def test_sparql_errors_stay_plain_text_even_for_a_browser(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "SELECT * {"}, headers={"Accept": BROWSER_ACCEPT}
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
+
+
+def test_api_errors_stay_json_even_for_a_browser(client: FlaskClient) -> None:
+    response = client.get("/api/no-such-route", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.json is not None
+
+
+def test_unexpected_exception_on_sparql_is_500_never_4xx(
+    client: FlaskClient, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("an engine bug")
+
+    monkeypatch.setattr(kg, "execute", broken)
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 500
+    assert "an engine bug" not in response.text
