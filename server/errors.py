@@ -35,6 +35,7 @@ from kg.errors import (
     UnsupportedFormat,
 )
 from server.metrics import metrics_of
+from server.reports import report_response
 
 STATUS_BY_ERROR: dict[type[KgError], int] = {
     BadInput: 400,  # syntax errors, bad parameters, guards (TooComplex, UnsafeInput ...)
@@ -86,6 +87,8 @@ def handle_kg_error(error: KgError) -> Response:
     if isinstance(error, UnknownQuery | UnknownResource):
         extra["known"] = error.known  # the names a client may use instead
     metrics_of(current_app).count_error(error)
+    if isinstance(error, ShapeViolation):  # the body is the SHACL report (CONTRACT: 422)
+        return report_response(error.report, status, strict=False, error=error.message)
     response = error_response(status, error.message, error.hint, **extra)
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = "Bearer"

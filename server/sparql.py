@@ -6,7 +6,8 @@ A query comes as ``query=`` by GET, as ``query=`` in a form POST, or as the body
 DESCRIBE in a graph format; the Accept header chooses. A GET without a query returns the
 service description. Queries run in the graph's query workers (`KnowledgeGraph.execute`):
 the time limit holds (503) and rows are capped (``AICAP-Result-Truncated: true``). Updates
-are refused for now: the service is read-only until writes land (issue 4).
+(``update=`` in a form POST, or an ``application/sparql-update`` body) go to
+`server.update`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
 
-from kg.errors import BadParameter, QuerySyntaxError, ReadOnly
+from kg.errors import BadParameter, QuerySyntaxError
 from kg.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from server import current_kg
 from server.access_log import note_query
 from server.negotiation import Format, choose_format, content_type
 from server.results import negotiated, query_response
 from server.service_description import describe_service, serialize_description
+from server.update import answer_update, is_update_request
 
 bp = Blueprint("sparql", __name__)
 
@@ -49,6 +51,8 @@ def sparql() -> Response:
 
     The query runs in a query worker, under the time limit and the row cap.
     """
+    if is_update_request():
+        return answer_update()
     operation = read_query_operation()
     if operation is None:
         return service_description()
@@ -115,7 +119,6 @@ def read_query_operation() -> QueryOperation | None:
         BadParameter: ``update=`` by GET, no or several ``query=``, a graph that is not an
             IRI (400).
         QuerySyntaxError: a body that is not UTF-8 (400).
-        ReadOnly: an update (403): this service does not take writes yet.
         UnsupportedMediaType: a POST body that is neither a form nor a SPARQL query (415).
     """
     if request.method == "GET":
@@ -125,16 +128,12 @@ def read_query_operation() -> QueryOperation | None:
             return None
         return _operation(request.args.getlist("query"), request.args)
     if request.mimetype == FORM:
-        if "update" in request.form:
-            raise _read_only()
         return _operation(request.form.getlist("query"), request.values)
     if request.mimetype == SPARQL_QUERY:
         return _operation([_utf8_body()], request.args)
-    if request.mimetype == SPARQL_UPDATE:
-        raise _read_only()
     raise UnsupportedMediaType(
         f"cannot read a POST body of type {request.mimetype or '(none)'!r}; "
-        f"send {FORM} with query=, or {SPARQL_QUERY}"
+        f"send {FORM} with query= or update=, {SPARQL_QUERY} or {SPARQL_UPDATE}"
     )
 
 
@@ -163,10 +162,3 @@ def _utf8_body() -> str:
         return request.get_data().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QuerySyntaxError(f"the query body is not UTF-8: {exc}") from None
-
-
-def _read_only() -> ReadOnly:
-    return ReadOnly(
-        "this service is read-only: SPARQL update is not served yet",
-        "send queries with query= or as application/sparql-query",
-    )

@@ -49,3 +49,40 @@ def app(settings: Settings, kg: KnowledgeGraph) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()
+
+
+WRITE_TOKEN = "token-for-the-write-tests"
+WRITER = "analyst-under-test"
+
+
+@pytest.fixture(scope="session")
+def write_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a service that takes writes: a write token and the holder's name."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("writes") / "store",
+        max_body_bytes=MAX_BODY_BYTES,
+        write_token=WRITE_TOKEN,
+        write_token_name=WRITER,
+    )
+
+
+@pytest.fixture(scope="session")
+def write_kg(write_settings: Settings) -> Iterator[KnowledgeGraph]:
+    """A second store on the bundled data, for the tests that write (kept apart from `kg`)."""
+    graph = KnowledgeGraph.open(write_settings)
+    yield graph
+    graph.close()
+
+
+@pytest.fixture
+def write_client(write_settings: Settings, write_kg: KnowledgeGraph) -> FlaskClient:
+    """A test client of an app that takes writes with the token of `write_headers`."""
+    app = create_app(write_settings, kg=write_kg)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+@pytest.fixture
+def write_headers() -> dict[str, str]:
+    """The Authorization header that the write tests' service accepts."""
+    return {"Authorization": f"Bearer {WRITE_TOKEN}"}
