@@ -51,6 +51,7 @@ def create_app(
     from server import (
         access_log,
         export,
+        graph_store,
         health,
         metrics,
         pages,
@@ -59,6 +60,7 @@ def create_app(
         resources,
         sparql,
         stored_queries,
+        validation,
     )
     from server.errors import register_error_handlers
 
@@ -77,6 +79,8 @@ def create_app(
     app.register_blueprint(metrics.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(graph_store.bp)
+    app.register_blueprint(validation.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(pictures.bp)
     if open_graph:

@@ -1,0 +1,112 @@
+"""`/graph-store`: the SPARQL 1.1 Graph Store HTTP Protocol, indirect graph identification.
+
+``?default`` addresses the store's default graph, ``?graph=IRI`` a named graph; exactly one
+of them (400 otherwise, and for a graph that is not an IRI).
+
+- GET / HEAD: the graph in the syntax Accept prefers (Turtle, N-Triples, N-Quads, TriG,
+  JSON-LD, RDF/XML; 406 lists them); 404 for an unknown named graph.
+- PUT: replace the graph; POST: add to it. 201 when the graph is new, 204 otherwise.
+  A POST to ``/graph-store`` without a graph creates a new graph (GSP 5.5): 201, with its
+  IRI in ``Location``.
+- DELETE: drop the graph (empty the default graph); 204, or 404 for an unknown graph.
+
+The body's Content-Type picks the parser (415 lists the accepted ones); a body that does
+not parse is 400 with its line and column. Writes need the bearer token (`server.auth`),
+are validated in the context of the stored graph (422 with the report) and commit in one
+transaction with their audit record.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from kg.audit import Write
+from kg.errors import BadParameter
+from kg.formats import RDF_SYNTAXES
+from kg.graph_store import (
+    GraphTarget,
+    delete_graph,
+    graph_target,
+    merge_graph,
+    new_graph_target,
+    read_body,
+    read_graph,
+    replace_graph,
+    serialize_graph,
+)
+from server import current_kg
+from server.auth import require_writer
+from server.negotiation import choose_format, content_type
+from server.results import negotiated
+
+bp = Blueprint("graph_store", __name__)
+ROUTE = "/graph-store"
+
+
+@bp.get(ROUTE)
+def get_graph() -> Response:
+    """Answer the graph in the negotiated syntax (HEAD: the same headers, no body)."""
+    target = requested_graph()
+    syntax = choose_format(RDF_SYNTAXES)
+    quads = read_graph(current_kg(), target)
+    return negotiated(serialize_graph(quads, syntax), content_type(syntax))
+
+
+@bp.put(ROUTE)
+def put_graph() -> Response:
+    """Replace the graph with the body: 201 if it is new, 204 if it existed."""
+    actor = require_writer()
+    target = requested_graph()
+    quads = body_quads(target)
+    write = Write(actor, "graph-store PUT", request.get_data())
+    return written(replace_graph(current_kg(), target, quads, write))
+
+
+@bp.post(ROUTE)
+def post_graph() -> Response:
+    """Add the body to the graph: 201 if it is new, 204 if it existed; no graph: a new one."""
+    actor = require_writer()
+    kg = current_kg()
+    new = not ({"default", "graph"} & set(request.args))
+    target = new_graph_target(kg.settings.base_iri) if new else requested_graph()
+    quads = body_quads(target)
+    created = merge_graph(kg, target, quads, Write(actor, "graph-store POST", request.get_data()))
+    response = written(created)
+    if target.named is not None and new:
+        response.headers["Location"] = target.named.value
+    return response
+
+
+@bp.delete(ROUTE)
+def delete() -> Response:
+    """Drop the graph (empty the default graph): 204, or 404 if there is no such graph."""
+    actor = require_writer()
+    target = requested_graph()
+    delete_graph(current_kg(), target, Write(actor, "graph-store DELETE"))
+    return Response(status=204)
+
+
+def requested_graph() -> GraphTarget:
+    """The graph of ``?default`` or ``?graph=IRI``.
+
+    Raises:
+        BadParameter: both, neither, several graphs, or a graph that is not an IRI (400).
+    """
+    graphs = request.args.getlist("graph")
+    if len(graphs) > 1:
+        raise BadParameter(f"{len(graphs)} graph= parameters", "address one graph per request")
+    return graph_target(default="default" in request.args, graph=graphs[0] if graphs else None)
+
+
+def body_quads(target: GraphTarget) -> list[ox.Quad]:
+    """Parse the request body into the target graph, its Content-Type giving the syntax."""
+    kg = current_kg()
+    return read_body(
+        request.get_data(), request.mimetype, max_bytes=kg.settings.max_body_bytes, into=target
+    )
+
+
+def written(created: bool) -> Response:
+    """201 for a graph the write created, 204 for one it changed."""
+    return Response(status=201 if created else 204)
