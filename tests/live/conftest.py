@@ -129,6 +129,28 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     assert status == 0, f"aicap serve exited with {status} on SIGTERM:\n{server.log()}"
 
 
+LIVE_WRITE_TOKEN = "token-of-the-live-write-tests"
+LIVE_WRITER = "live-analyst"
+
+
+@pytest.fixture(scope="session")
+def writable_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Run `aicap serve` with a write token (``AICAP_WRITE_TOKEN``) for the write tests."""
+    settings = {"AICAP_WRITE_TOKEN": LIVE_WRITE_TOKEN, "AICAP_WRITE_TOKEN_NAME": LIVE_WRITER}
+    server = start_server(tmp_path_factory.mktemp("live-writes"), settings)
+    try:
+        yield server
+    finally:
+        status = server.stop(signal.SIGTERM)
+    assert status == 0, f"aicap serve exited with {status} on SIGTERM:\n{server.log()}"
+
+
+@pytest.fixture
+def live_write_token() -> str:
+    """The bearer token `writable_live_server` accepts."""
+    return LIVE_WRITE_TOKEN
+
+
 @pytest.fixture
 def start_live_server(tmp_path: Path) -> Iterator[Callable[[], LiveServer]]:
     """Start a private `aicap serve` for a test that stops it itself; killed if left running."""
