@@ -6,6 +6,12 @@ time it was committed (prov:endedAtTime), how it came (aicap:writeOperation), ho
 quads it added and removed, the graphs it changed and a SHA-256 of the request text. The
 record is written in the same transaction as the change (`KnowledgeGraph.commit`) and is
 not validated against the domain shapes: it describes the data, it is not part of it.
+
+`AUDIT_GRAPH` is a system graph (`kg.graph.SYSTEM_GRAPHS`): a query that names no dataset
+does not see it, neither in the union default graph nor through ``GRAPH ?g``. Analysts
+query it by naming it: ``SELECT * FROM NAMED <…/graph/audit> { GRAPH ?g { ?s ?p ?o } }``
+(or ``FROM <…/graph/audit>``, or ``named-graph-uri`` / ``default-graph-uri`` on /sparql).
+Exports and /healthz's count include it.
 """
 
 from __future__ import annotations

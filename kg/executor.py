@@ -28,11 +28,13 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import functools
 import io
 import itertools
 import logging
 import multiprocessing
 import os
+import re
 import select
 import shutil
 import signal
@@ -50,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pyoxigraph as ox
 
+from kg.datasets import hide_graphs
 from kg.errors import BadParameter, Overloaded, QuerySyntaxError, QueryTimeout, UnsafeQuery
 from kg.formats import ResultsFormat, rdf_syntax, results_format
 
@@ -94,6 +97,9 @@ class QueryRequest:
         named_graphs: IRIs the GRAPH clauses may see (``named-graph-uri``).
         substitutions: variable name to an N-Triples term (``<iri>``, ``"v"@en``, ``_:b``)
             bound before evaluation (SEP-0007).
+        hidden_graphs: IRIs of graphs left out of the default dataset: in neither the
+            default graph nor the named graphs (`kg.datasets`). Ignored when
+            `default_graphs` or `named_graphs` is given, which make the whole dataset.
         result_format: a `kg.formats.RESULTS_FORMATS` name, for SELECT and ASK.
         graph_format: a `kg.formats.RDF_SYNTAXES` name, for CONSTRUCT and DESCRIBE.
     """
@@ -103,6 +109,7 @@ class QueryRequest:
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     substitutions: dict[str, str] | None = None
+    hidden_graphs: tuple[str, ...] = ()
     result_format: str = "json"
     graph_format: str = "turtle"
 
@@ -145,8 +152,10 @@ class _Job:
     snapshot: str
     sparql: str
     options: dict[str, Any]
+    hidden_graphs: tuple[str, ...]
     result_format: str
     graph_format: str
+    skolem_prefix: str | None
 
 
 class QueryExecutor:
@@ -161,6 +170,9 @@ class QueryExecutor:
         timeout_s: a query not answered this long after `run` was called is stopped.
         max_result_rows: solutions or triples past this many are cut.
         queue_wait_s: how long a query waits for a free worker (at most `timeout_s`).
+        skolem_prefix: the service's Skolem IRIs start with it
+            (``<base>.well-known/genid/``); results give such IRIs back as blank nodes
+            (`serialize_result`). None leaves IRIs alone.
     """
 
     def __init__(
@@ -172,11 +184,13 @@ class QueryExecutor:
         timeout_s: float,
         max_result_rows: int,
         queue_wait_s: float = QUEUE_WAIT_S,
+        skolem_prefix: str | None = None,
     ) -> None:
         if workers < 1 or timeout_s <= 0 or max_result_rows < 0:
             raise ValueError("workers >= 1, timeout_s > 0 and max_result_rows >= 0 are needed")
         self.timeout_s = timeout_s
         self.max_result_rows = max_result_rows
+        self._skolem_prefix = skolem_prefix
         self._queue_wait_s = min(queue_wait_s, timeout_s)
         self._checkpoints = _Checkpoints(data_dir / "snapshots", primary)
         self._workers = _Workers(workers, max_result_rows)
@@ -220,9 +234,18 @@ class QueryExecutor:
         """
         deadline = time.monotonic() + self.timeout_s
         options = _query_options(request)
+        hidden = _hidden_graphs(request)
         worker = self._workers.acquire(self._queue_wait_s)
         generation, snapshot = self._checkpoints.acquire()
-        job = _Job(snapshot, request.sparql, options, request.result_format, request.graph_format)
+        job = _Job(
+            snapshot,
+            request.sparql,
+            options,
+            hidden,
+            request.result_format,
+            request.graph_format,
+            self._skolem_prefix,
+        )
         try:
             status, payload = self._exchange(worker, job, deadline)
         finally:
@@ -584,6 +607,17 @@ def _query_options(request: QueryRequest) -> dict[str, Any]:
     return options
 
 
+def _hidden_graphs(request: QueryRequest) -> tuple[str, ...]:
+    """The graphs to leave out of the request's dataset: none if the request gives one.
+
+    Raises:
+        BadParameter: an IRI that is not well formed.
+    """
+    if request.default_graphs is not None or request.named_graphs is not None:
+        return ()
+    return tuple(_iri(iri, "hidden graph").value for iri in request.hidden_graphs)
+
+
 def _iri(iri: str, role: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
@@ -651,8 +685,12 @@ def _exit_with_parent(conn: Connection) -> None:
 def _answer(store: ox.Store, job: _Job, max_rows: int) -> tuple[str, object]:
     started = time.perf_counter()
     try:
-        result = store.query(job.sparql, **job.options)
-        response = serialize_result(result, job.result_format, job.graph_format, max_rows)
+        hidden = [ox.NamedNode(iri) for iri in job.hidden_graphs]
+        options = hide_graphs(store, job.options, hidden) if hidden else job.options
+        result = store.query(job.sparql, **options)
+        response = serialize_result(
+            result, job.result_format, job.graph_format, max_rows, job.skolem_prefix
+        )
     except SyntaxError as exc:
         return "syntax", str(exc)
     except Exception:  # sent to the parent, which raises it as an unexpected error (500)
@@ -666,14 +704,22 @@ def serialize_result(
     result_format: str,
     graph_format: str,
     max_rows: int,
+    skolem_prefix: str | None = None,
 ) -> QueryResponse:
     """Serialize a pyoxigraph query result, cut after `max_rows` solutions or triples.
+
+    A term that is exactly a Skolem IRI of the service (`skolem_prefix` then letters and
+    digits, as `kg.loading.skolemize` mints them) is written as the blank node ``_:<id>``
+    (RDF 1.1 Concepts, 3.5 allows it): the same IRI as the same blank node throughout the
+    result. Literals, and IRIs that merely contain the prefix, are left alone. A result
+    without the prefix anywhere costs one search of its bytes.
 
     Args:
         result: what `Store.query` returned, not yet iterated.
         result_format: a `kg.formats.RESULTS_FORMATS` name, for solutions and booleans.
         graph_format: a `kg.formats.RDF_SYNTAXES` name, for triples.
         max_rows: the most solutions or triples kept.
+        skolem_prefix: ``<base>.well-known/genid/``; None keeps Skolem IRIs.
 
     Returns:
         The response, with ``seconds`` left at 0.
@@ -683,22 +729,27 @@ def serialize_result(
         body = _bytes(result.serialize(format=fmt.ox_format))
         return QueryResponse(body, fmt.media_type, "boolean", False, 0, 0)
     if isinstance(result, ox.QuerySolutions):
-        return _serialize_solutions(result, results_format(result_format), max_rows)
+        return _serialize_solutions(result, results_format(result_format), max_rows, skolem_prefix)
     syntax = rdf_syntax(graph_format)
     triples = list(itertools.islice(result, max_rows))
     truncated = next(result, None) is not None
     body = _bytes(ox.serialize(triples, format=syntax.ox_format))
+    if skolem_prefix is not None and skolem_prefix.encode() in body:
+        triples = _deskolemize_triples(triples, skolem_prefix)
+        body = _bytes(ox.serialize(triples, format=syntax.ox_format))
     return QueryResponse(body, syntax.media_type, "graph", truncated, len(triples), 0)
 
 
 def _serialize_solutions(
-    solutions: ox.QuerySolutions, fmt: ResultsFormat, max_rows: int
+    solutions: ox.QuerySolutions, fmt: ResultsFormat, max_rows: int, skolem_prefix: str | None
 ) -> QueryResponse:
     """Write solutions as TSV cut after `max_rows` lines, then in `fmt` from that TSV."""
     sink = _LineCap(max_rows + 1)  # the header line, then one line per solution
     with contextlib.suppress(_LineCap.Full):
         solutions.serialize(sink, format=_TSV)
     tsv = sink.getvalue()
+    if skolem_prefix is not None:
+        tsv = _deskolemize_tsv(tsv, skolem_prefix)
     rows = tsv.count(b"\n") - 1
     body = tsv
     if fmt.ox_format != _TSV:
@@ -708,6 +759,40 @@ def _serialize_solutions(
         assert body.startswith(b"{")
         body = b'{"truncated":true,' + body[1:]
     return QueryResponse(body, fmt.media_type, "solutions", sink.full, rows, 0)
+
+
+def _deskolemize_tsv(tsv: bytes, skolem_prefix: str) -> bytes:
+    """Write each TSV field that is exactly a Skolem IRI as its blank node.
+
+    TSV results hold one N-Triples term per tab-separated field, tabs and newlines in
+    literals escaped, so a field that is ``<prefix + id>`` whole is an IRI, never text.
+    """
+    if b"<" + skolem_prefix.encode() not in tsv:  # the fast path: one search
+        return tsv
+    return _skolem_field(skolem_prefix).sub(rb"_:\1", tsv)
+
+
+@functools.lru_cache(maxsize=4)
+def _skolem_field(skolem_prefix: str) -> re.Pattern[bytes]:
+    iri = re.escape(b"<" + skolem_prefix.encode())
+    return re.compile(rb"(?m)(?:^|(?<=\t))" + iri + rb"([0-9A-Za-z]+)>(?=\t|$)")
+
+
+def _deskolemize_triples(triples: list[ox.Triple], skolem_prefix: str) -> list[ox.Triple]:
+    """The triples with each Skolem IRI (subject, object, in quoted triples) a blank node."""
+    start = len(skolem_prefix)
+
+    def term(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            value = t.value
+            rest = value[start:]
+            if value.startswith(skolem_prefix) and rest.isascii() and rest.isalnum():
+                return ox.BlankNode(rest)
+        elif isinstance(t, ox.Triple):
+            return ox.Triple(term(t.subject), t.predicate, term(t.object))
+        return t
+
+    return [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
 
 
 def _bytes(serialized: bytes | None) -> bytes:

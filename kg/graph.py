@@ -32,6 +32,7 @@ from kg.executor import QueryExecutor, QueryRequest, QueryResponse
 from kg.formats import rdf_syntax
 from kg.guards import check_query_safety, has_dataset_clause
 from kg.loading import (
+    SKOLEM_PATH,
     FileLoad,
     ProgressCallback,
     bootstrap,
@@ -39,7 +40,7 @@ from kg.loading import (
     prepare_load,
     skolemize,
 )
-from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import AUDIT_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from kg.reasoning import ReasoningOutcome, reason
 from kg.store import Change, EmbeddedStore, QueryResult, Store
 from kg.stored_queries import StoredQueryCatalogue
@@ -68,6 +69,11 @@ class Commit:
     change: Change
     report: ValidationReport
 
+
+SYSTEM_GRAPHS = (str(AUDIT_GRAPH),)
+"""Graphs left out of a query's default dataset (not in the union default graph, not among
+the named graphs GRAPH sees); a query sees one only if it names it (FROM, FROM NAMED,
+default-graph-uri, named-graph-uri). Exports and /healthz still count them."""
 
 LOCAL_ACTOR = "command line"
 """Who the audit trail names for writes made through the library (``aicap load``)."""
@@ -142,6 +148,7 @@ class KnowledgeGraph:
             union_default_graph=request.union_default_graph,
             default_graphs=request.default_graphs,
             named_graphs=request.named_graphs,
+            hidden_graphs=request.hidden_graphs,
         )
 
     def execute(
@@ -197,6 +204,7 @@ class KnowledgeGraph:
             query.sparql,
             union_default_graph=True,
             substitutions={variable: str(term) for variable, term in bindings.items()},
+            hidden_graphs=SYSTEM_GRAPHS,
             result_format=result_format,
         )
         return self._run(request)
@@ -205,7 +213,7 @@ class KnowledgeGraph:
         """Run a stored query with typed parameters, over the union of all graphs.
 
         The union, whatever `AICAP_UNION_DEFAULT_GRAPH` says: stored queries give the same
-        answers either way (CONTRACT).
+        answers either way (CONTRACT). The system graphs (`SYSTEM_GRAPHS`) are left out.
 
         Raises:
             UnknownQuery: no such query; lists the names.
@@ -215,7 +223,12 @@ class KnowledgeGraph:
         """
         query = self.catalogue.get(name)
         bindings = self.catalogue.bind(name, params)
-        return self.store.query(query.sparql, union_default_graph=True, substitutions=bindings)
+        return self.store.query(
+            query.sparql,
+            union_default_graph=True,
+            substitutions=bindings,
+            hidden_graphs=SYSTEM_GRAPHS,
+        )
 
     def _ad_hoc_request(
         self,
@@ -229,7 +242,9 @@ class KnowledgeGraph:
         Graphs given by the protocol make the whole dataset: no default-graph-uri is an
         empty default graph, no named-graph-uri no named graphs. Otherwise the query's own
         FROM / FROM NAMED rule; the union default graph is only for queries without them
-        (pyoxigraph's union option would override them).
+        (pyoxigraph's union option would override them). A query that names no dataset
+        gets the default one, without the system graphs (`SYSTEM_GRAPHS`): they are seen
+        only by a query that names them. This is the one place that decides.
 
         Raises:
             TooComplex: nested or sized beyond what the parser survives.
@@ -240,10 +255,13 @@ class KnowledgeGraph:
             return QueryRequest(
                 sparql, default_graphs=default_graphs or [], named_graphs=named_graphs or []
             )
+        if has_dataset_clause(sparql):
+            return QueryRequest(sparql, union_default_graph=False)
         if union_default_graph is None:
             union_default_graph = self.settings.union_default_graph
-        union = union_default_graph and not has_dataset_clause(sparql)
-        return QueryRequest(sparql, union_default_graph=union)
+        return QueryRequest(
+            sparql, union_default_graph=union_default_graph, hidden_graphs=SYSTEM_GRAPHS
+        )
 
     def _run(self, request: QueryRequest) -> QueryResponse:
         if self._executor is None:
@@ -273,6 +291,7 @@ class KnowledgeGraph:
                     workers=self.settings.query_workers,
                     timeout_s=self.settings.query_timeout_s,
                     max_result_rows=self.settings.max_result_rows,
+                    skolem_prefix=f"{self.settings.base_iri}{SKOLEM_PATH}",
                 )
                 executor.start()
                 self._executor = executor

@@ -6,13 +6,14 @@ Every write goes through `Store.apply_change`, one transaction. A remote SPARQL 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
+from kg.datasets import hide_graphs
 from kg.errors import KgError, QuerySyntaxError
 from kg.terms import OxGraphName, OxSubject, OxTerm
 
@@ -55,6 +56,7 @@ class Store(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         substitutions: Mapping[str, OxTerm] | None = None,
+        hidden_graphs: Sequence[str] = (),
     ) -> QueryResult: ...
 
     def update(self, sparql: str) -> None: ...
@@ -107,6 +109,7 @@ class EmbeddedStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         substitutions: Mapping[str, OxTerm] | None = None,
+        hidden_graphs: Sequence[str] = (),
     ) -> QueryResult:
         """Run a SPARQL query.
 
@@ -117,6 +120,8 @@ class EmbeddedStore:
             default_graphs: IRIs of the graphs whose merge is the default graph.
             named_graphs: IRIs of the graphs GRAPH clauses may see.
             substitutions: variable name to term, bound before evaluation (SEP-0007).
+            hidden_graphs: IRIs of graphs left out of the dataset (`kg.datasets`) when
+                neither `default_graphs` nor `named_graphs` is given.
 
         Raises:
             QuerySyntaxError: the query does not parse; the message gives the position.
@@ -128,6 +133,8 @@ class EmbeddedStore:
             kwargs["use_default_graph_as_union"] = union_default_graph
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+        if hidden_graphs and default_graphs is None and named_graphs is None:
+            kwargs = hide_graphs(self._store, kwargs, [ox.NamedNode(i) for i in hidden_graphs])
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.datasets import hide_graphs
 from kg.errors import (
     BadInput,
     BadParameter,
@@ -316,6 +317,99 @@ def test_solutions_without_variables_survive_the_tsv_route(sparql: str) -> None:
     assert response.body == store.query(sparql).serialize(format=ox.QueryResultsFormat.JSON)
 
 
+GENID = "https://example.org/base/.well-known/genid/"
+SKOLEM_DATA = f"""
+    <{GENID}a1> <{EX}p> <{GENID}b2> .
+    <{GENID}b2> <{EX}p> "<{GENID}a1>" .
+    <{GENID}b2> <{EX}p> "tab\\t<{GENID}a1>\\tend" .
+    <{EX}s> <{EX}p> <{GENID}x.y> .
+    <{EX}s> <{EX}p> <{GENID}a1/more> .
+    <{EX}s> <{EX}p> <https://other.example/.well-known/genid/a1> .
+"""
+
+
+def skolem_store() -> ox.Store:
+    store = ox.Store()
+    store.load(SKOLEM_DATA.encode(), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def test_tsv_fields_that_are_exactly_skolem_iris_become_blank_nodes() -> None:
+    sparql = "SELECT ?s ?o { ?s ?p ?o }"
+    response = serialize_result(skolem_store().query(sparql), "tsv", "turtle", 10, GENID)
+    assert response.rows == 6
+    assert set(response.body.decode().splitlines()[1:]) == {
+        "_:a1\t_:b2",
+        f'_:b2\t"<{GENID}a1>"',
+        f'_:b2\t"tab\\t<{GENID}a1>\\tend"',
+        f"<{EX}s>\t<{GENID}x.y>",
+        f"<{EX}s>\t<{GENID}a1/more>",
+        f"<{EX}s>\t<https://other.example/.well-known/genid/a1>",
+    }
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_skolem_iris_are_blank_nodes_in_every_results_format(fmt: str) -> None:
+    sparql = "SELECT ?s ?o { ?s ?p ?o }"
+    response = serialize_result(skolem_store().query(sparql), fmt, "turtle", 10, GENID)
+    ox_format = next(f for f in RESULTS_FORMATS if f.name == fmt).ox_format
+    rows = list(ox.parse_query_results(response.body, format=ox_format))
+    terms = {term for row in rows if isinstance(row, ox.QuerySolution) for term in row}
+    assert {t for t in terms if isinstance(t, ox.BlankNode)} == {
+        ox.BlankNode("a1"),
+        ox.BlankNode("b2"),
+    }
+    assert ox.Literal(f"<{GENID}a1>") in terms
+
+
+@pytest.mark.parametrize("syntax", [s.name for s in RDF_SYNTAXES])
+def test_exact_skolem_iris_come_back_as_blank_nodes_in_graphs(syntax: str) -> None:
+    store = skolem_store()
+    sparql = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    response = serialize_result(store.query(sparql), "json", syntax, 10, GENID)
+    kept = serialize_result(store.query(sparql), "json", syntax, 10, None)
+    assert response.rows == kept.rows == 6
+    fmt = next(s for s in RDF_SYNTAXES if s.name == syntax).ox_format
+    terms = {t for triple in ox.parse(response.body, format=fmt) for t in triple}
+    blanks = {t for t in terms if isinstance(t, ox.BlankNode)}
+    assert len(blanks) == 2  # a1 and b2, each the same node wherever it occurs
+    assert ox.Literal(f"<{GENID}a1>") in terms
+    assert ox.NamedNode(f"{GENID}x.y") in terms and ox.NamedNode(f"{GENID}a1/more") in terms
+    assert not any(
+        isinstance(t, ox.BlankNode) for tr in ox.parse(kept.body, format=fmt) for t in tr
+    )
+
+
+def test_results_without_skolem_iris_are_written_as_before() -> None:
+    store = ox.Store()
+    store.extend(generated_quads(FILLER, 50))
+    for sparql in [
+        "SELECT * { GRAPH ?g { ?s ?p ?o } }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ]:
+        plain = serialize_result(store.query(sparql), "json", "ntriples", 100)
+        mapped = serialize_result(store.query(sparql), "json", "ntriples", 100, GENID)
+        assert plain == mapped
+
+
+def test_hidden_graphs_are_left_out_of_the_default_dataset_only(tmp_path: Path) -> None:
+    store = ox.Store()
+    store.extend(generated_quads(SMALL, 3))
+    hidden = ox.NamedNode(EX + "g/hidden")
+    union = {"use_default_graph_as_union": True}
+    assert hide_graphs(store, union, [hidden]) is union  # absent: nothing to spell out
+    store.extend(generated_quads(hidden, 2))
+    store.add(ox.Quad(ox.NamedNode(EX + "d"), ox.NamedNode(EX + "p"), ox.Literal(1)))
+    for options, total, graphs in [(union, 4, [SMALL]), ({}, 1, [SMALL])]:
+        spelled = hide_graphs(store, options, [hidden])
+        count = store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", **spelled)
+        assert isinstance(count, ox.QuerySolutions)
+        assert int(next(iter(count))["n"].value) == total
+        names = store.query("SELECT DISTINCT ?g { GRAPH ?g {} }", **spelled)
+        assert isinstance(names, ox.QuerySolutions)
+        assert [row["g"] for row in names] == graphs
+
+
 def test_refresh_shows_a_write_to_the_next_query_while_a_running_query_keeps_the_old_state(
     tmp_path: Path,
 ) -> None:
@@ -344,6 +438,7 @@ SERVICE_SCRIPT = """
 import json, sys
 from pathlib import Path
 import pyoxigraph as ox
+from kg.datasets import hide_graphs
 from kg.executor import QueryExecutor, QueryRequest
 root = Path(sys.argv[1])
 (root / "store").mkdir()

@@ -390,7 +390,8 @@ def test_an_accepted_update_is_audited_in_the_same_transaction(kg: KnowledgeGrap
     rows = kg.query(
         f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX aicap: <{AICAP}>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?name ?added ?removed ?graph ?op ?hash ?when WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
+        SELECT ?name ?added ?removed ?graph ?op ?hash ?when
+        FROM NAMED <{AUDIT_GRAPH}> WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
           ?w a aicap:Write ; prov:wasAssociatedWith/rdfs:label ?name ;
              aicap:quadsAdded ?added ; aicap:quadsRemoved ?removed ; aicap:changedGraph ?graph ;
              aicap:writeOperation ?op ; aicap:requestSha256 ?hash ; prov:endedAtTime ?when }} }}"""

@@ -264,7 +264,7 @@ def test_graph_store_writes_are_audited(
     graph = fresh_graph()
     put(write_client, graph, triple("a", 1) + triple("b", 2), write_headers)
     query = f"""PREFIX aicap: <https://w3id.org/aicap/ontology#>
-        SELECT ?op ?added WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
+        SELECT ?op ?added FROM NAMED <{AUDIT_GRAPH}> WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
           ?w aicap:changedGraph <{graph}> ; aicap:writeOperation ?op ; aicap:quadsAdded ?added
         }} }}"""
     rows = write_client.get("/sparql", query_string={"query": query}).json["results"]["bindings"]
@@ -475,7 +475,7 @@ def test_writes_without_the_token_are_401_and_on_a_read_only_service_403(
 def no_op_writes(kg: KnowledgeGraph) -> int:
     """How many audit records say that a write added and removed nothing."""
     query = f"""PREFIX aicap: <https://w3id.org/aicap/ontology#>
-        SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
+        SELECT (COUNT(*) AS ?n) FROM NAMED <{AUDIT_GRAPH}> WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
           ?w aicap:quadsAdded 0 ; aicap:quadsRemoved 0 }} }}"""
     result = kg.query(query)
     assert isinstance(result, ox.QuerySolutions)

@@ -194,7 +194,7 @@ def test_an_accepted_update_is_audited_with_the_token_holder(
     query = f"""PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX aicap: <https://w3id.org/aicap/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?who ?added ?when WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
+        SELECT ?who ?added ?when FROM NAMED <{AUDIT_GRAPH}> WHERE {{ GRAPH <{AUDIT_GRAPH}> {{
           ?write a aicap:Write ; aicap:writeOperation "update" ; aicap:changedGraph <{G.value}> ;
             prov:wasAssociatedWith/rdfs:label ?who ; aicap:quadsAdded ?added ;
             prov:endedAtTime ?when }} }} ORDER BY DESC(?when) LIMIT 1"""
