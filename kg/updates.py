@@ -41,11 +41,12 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.audit import Write
-from kg.errors import BadParameter, Forbidden, KgError, QuerySyntaxError, TooComplex
+from kg.errors import BadInput, BadParameter, KgError, QuerySyntaxError, TooComplex
+from kg.fetch import fetch_rdf
 from kg.graph_management import TransferKind, clear, create, drop, graph_ref, transfer
 from kg.graph_update import WhereClause, modify
 from kg.guards import check_update_safety
-from kg.loading import skolemize
+from kg.loading import parse_rdf_bytes, skolemize
 from kg.store import Change, Store
 from kg.update_text import OperationText, blank_data, parse_quad_data, split_operations
 from kg.workspace import Workspace
@@ -118,7 +119,9 @@ def apply_update(
         ShapeViolation: the change breaks a shape; nothing was written (422).
     """
     settings = kg.settings
-    parsed = parse_update(text, allowed_urls=settings.allowed_service_urls)
+    parsed = parse_update(
+        text, allowed_urls=settings.allowed_service_urls, max_bytes=settings.max_body_bytes
+    )
     dataset = dataset or UpdateDataset()
     check_dataset(parsed, dataset)
 
@@ -129,13 +132,20 @@ def apply_update(
     return kg.commit(prepare, Write(actor, "update", text))
 
 
-def parse_update(text: str, *, allowed_urls: Iterable[str] = ()) -> ParsedUpdate:
+def parse_update(
+    text: str, *, allowed_urls: Iterable[str] = (), max_bytes: int = 10 * 1024 * 1024
+) -> ParsedUpdate:
     """Read an update into its operations, refusing what must not be run.
+
+    A LOAD of an allowed URL (`AICAP_ALLOWED_SERVICE_URLS`) is fetched here, so that its
+    triples are validated with the rest of the change like INSERT DATA.
 
     Raises:
         TooComplex, Forbidden, QuerySyntaxError: as `apply_update`.
+        BadInput: a LOAD without SILENT whose document cannot be fetched or parsed.
     """
-    check_update_safety(text, allowed_urls=tuple(allowed_urls))
+    allowed = tuple(allowed_urls)
+    check_update_safety(text, allowed_urls=allowed)
     texts = split_operations(text)
     algebra = _rdflib_operations(blank_data(text, texts), text)
     if len(algebra) != len(texts):
@@ -144,15 +154,28 @@ def parse_update(text: str, *, allowed_urls: Iterable[str] = ()) -> ParsedUpdate
     labels: set[ox.BlankNode] = set()
     for op_algebra, op_text in zip(algebra, texts, strict=True):
         if op_algebra.name == "Load":
-            raise Forbidden(
-                "LOAD is refused: the service fetches nothing",
-                "PUT or POST the document to /graph-store instead",
+            operations.append(
+                Operation(op_algebra, op_text, _loaded(op_algebra, allowed, max_bytes))
             )
+            continue
         data = tuple(parse_quad_data(text, op_text)) if op_text.is_data else ()
         _check_blank_nodes(op_algebra.name, data, labels)
         where = None if op_text.where is None else text[slice(*op_text.where)]
         operations.append(Operation(op_algebra, op_text, data, where))
     return ParsedUpdate(text, tuple(operations))
+
+
+def _loaded(algebra: CompValue, allowed: tuple[str, ...], max_bytes: int) -> tuple[ox.Quad, ...]:
+    """Fetch and parse the document of a LOAD (the guards have checked its URL is allowed)."""
+    url = str(algebra.iri)
+    target = None if algebra.graphiri is None else str(algebra.graphiri)
+    try:
+        body, media_type = fetch_rdf(url, allowed_urls=allowed, max_bytes=max_bytes)
+        return tuple(parse_rdf_bytes(body, media_type, target, source=url))
+    except BadInput:
+        if algebra.silent:
+            return ()
+        raise
 
 
 def check_dataset(parsed: ParsedUpdate, dataset: UpdateDataset) -> None:
@@ -267,7 +290,7 @@ def _check_blank_nodes(kind: str, data: tuple[ox.Quad, ...], seen: set[ox.BlankN
 def _delta(op: Operation, workspace: Workspace, dataset: UpdateDataset, base_iri: str) -> Change:
     """The effect of one operation on the dataset as the earlier ones left it."""
     kind, algebra = op.kind, op.algebra
-    if kind == "InsertData":
+    if kind in ("InsertData", "Load"):
         return Change(added=skolemize(op.data, base_iri))
     if kind == "DeleteData":
         return Change(removed=list(op.data))

@@ -8,13 +8,17 @@ transaction).
 from __future__ import annotations
 
 import hashlib
+import http.server
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from kg.errors import (
+    BadInput,
     BadParameter,
     Forbidden,
     KgError,
@@ -447,3 +451,56 @@ def test_the_same_obligation_with_a_positive_amount_is_written(kg: KnowledgeGrap
 def test_a_graph_named_by_a_blank_node_in_quad_data_is_a_syntax_error() -> None:
     with pytest.raises(QuerySyntaxError, match="named by an IRI"):
         parse_update(PREFIX + "INSERT DATA { GRAPH _:g { ex:a ex:p 1 } }")
+
+
+# --- LOAD of an allowed URL -------------------------------------------------------------------
+
+
+@pytest.fixture
+def rdf_server() -> Iterator[str]:
+    """A loopback HTTP server: /data.ttl is one Turtle triple; anything else is 404."""
+    body = b"<http://example.org/x> <http://example.org/p> 42 .\n"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != "/data.ttl":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_of_an_allowed_url_adds_its_triples_into_the_graph(
+    store: EmbeddedStore, tmp_path: Path, rdf_server: str
+) -> None:
+    url = f"{rdf_server}/data.ttl"
+    parsed = parse_update(f"LOAD <{url}> INTO GRAPH <{EX}g2>", allowed_urls=[url])
+    with Workspace(store, tmp_path) as workspace:
+        change = update_change(parsed, workspace, UpdateDataset(), BASE_IRI)
+    assert change.added == [q("x", "p", 42, ex("g2"))]
+    assert change.removed == []
+
+
+def test_load_of_a_url_that_is_not_allowed_is_forbidden(rdf_server: str) -> None:
+    with pytest.raises(Forbidden):
+        parse_update(f"LOAD <{rdf_server}/data.ttl>", allowed_urls=[f"{rdf_server}/other.ttl"])
+
+
+def test_load_that_fails_is_an_error_unless_silent(rdf_server: str) -> None:
+    url = f"{rdf_server}/missing.ttl"
+    with pytest.raises(BadInput, match=r"missing\.ttl"):
+        parse_update(f"LOAD <{url}>", allowed_urls=[url])
+    assert parse_update(f"LOAD SILENT <{url}>", allowed_urls=[url]).operations[0].data == ()
