@@ -7,9 +7,10 @@ quads it added and removed, the graphs it changed and a SHA-256 of the request t
 record is written in the same transaction as the change (`KnowledgeGraph.commit`) and is
 not validated against the domain shapes: it describes the data, it is not part of it.
 
-`AUDIT_GRAPH` is a system graph (`kg.graph.SYSTEM_GRAPHS`): a query that names no dataset
-does not see it, neither in the union default graph nor through ``GRAPH ?g``. Analysts
-query it by naming it: ``SELECT * FROM NAMED <…/graph/audit> { GRAPH ?g { ?s ?p ?o } }``
+`AUDIT_GRAPH` is a system graph (`kg.graph.SYSTEM_GRAPHS`): with the strict SPARQL dataset
+(AICAP_UNION_DEFAULT_GRAPH=false) a query that names no dataset does not see it through
+``GRAPH ?g``; in union mode it is part of the union of all graphs (`kg.datasets` says why).
+Analysts query it by naming it: ``SELECT * FROM NAMED <…/graph/audit> { GRAPH ?g { ?s ?p ?o } }``
 (or ``FROM <…/graph/audit>``, or ``named-graph-uri`` / ``default-graph-uri`` on /sparql).
 Exports and /healthz's count include it.
 """
