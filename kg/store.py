@@ -100,6 +100,11 @@ class EmbeddedStore:
             path.mkdir(parents=True, exist_ok=True)
         self._store = ox.Store(None if path is None else str(path))
         self.path = path
+        # Counting walks the whole index (about 80 ms at 300k quads) and /healthz and
+        # /metrics ask on every call, so the count is kept until the next write. The
+        # generation tells a count that raced with a write not to be kept.
+        self._generation = 0
+        self._count: int | None = None
 
     def query(
         self,
@@ -152,6 +157,8 @@ class EmbeddedStore:
             self._store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL update syntax error: {exc}") from None
+        finally:
+            self._written()
 
     def apply_change(self, change: Change) -> None:
         """Apply a change in one transaction: all of it is written, or none.
@@ -162,6 +169,12 @@ class EmbeddedStore:
                 (`kg.loading.skolemize`); one that did not is a bug, never a silent loss.
         """
         refuse_blank_nodes(change)
+        try:
+            self._write(change)
+        finally:
+            self._written()
+
+    def _write(self, change: Change) -> None:
         if not (change.removed or change.dropped_graphs or change.created_graphs):
             self._store.extend(change.added)
             return
@@ -187,8 +200,18 @@ class EmbeddedStore:
         return iter(self._store.quads_for_pattern(subject, predicate, object, graph))
 
     def count(self) -> int:
-        """Return the number of quads in all graphs."""
-        return len(self._store)
+        """Return the number of quads in all graphs (kept until the next write)."""
+        count, generation = self._count, self._generation
+        if count is None:
+            count = len(self._store)
+            if generation == self._generation:
+                self._count = count
+        return count
+
+    def _written(self) -> None:
+        """Forget the count: every write method calls this, whether it succeeded or not."""
+        self._generation += 1
+        self._count = None
 
     def graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
         """Return the names of the named graphs."""
@@ -224,7 +247,10 @@ class EmbeddedStore:
 
     def bulk_add(self, quads: Iterable[ox.Quad]) -> None:
         """Add many quads without holding them in memory (not transactional: bench only)."""
-        self._store.bulk_extend(quads)
+        try:
+            self._store.bulk_extend(quads)
+        finally:
+            self._written()
 
     def backup(self, target_directory: str, /) -> None:
         """Write a consistent checkpoint of the store into a new directory.
