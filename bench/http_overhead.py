@@ -19,12 +19,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -32,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+from served import free_port, start_server
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
@@ -52,7 +49,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        server = start_server(Path(tmp) / "served", port)
+        workdir = Path(tmp) / "served"
+        workdir.mkdir(parents=True)
+        server = start_server(
+            workdir, workdir / "store", port, {"AICAP_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
+        )
         try:
             settings = Settings(data_dir=Path(tmp) / "local", query_timeout_s=TIMEOUT_S)
             with KnowledgeGraph.open(settings) as kg:
@@ -134,36 +135,6 @@ def interleaved_medians_ms(paths: list[Callable[[], bytes]], runs: int) -> list[
             path()
             times[index].append(time.perf_counter() - started)
     return [statistics.median(t) * 1e3 for t in times]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start `aicap serve` with a 1 s time limit and wait until /healthz answers 200."""
-    workdir.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AICAP_")}
-    env["AICAP_QUERY_TIMEOUT_S"] = str(TIMEOUT_S)
-    command = [str(Path(sys.executable).with_name("aicap")), "serve", "--port", str(port)]
-    command += ["--data-dir", str(workdir / "store")]
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError((workdir / "server.log").read_text())
 
 
 if __name__ == "__main__":

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+from served import free_port, start_server
 
 from kg.config import Settings
 from kg.loading import bootstrap
@@ -56,7 +54,8 @@ def main() -> None:
         data_dir = Path(tmp) / "store"
         quads = prepare_store(data_dir, args.filler_quads)
         port = free_port()
-        server = start_server(Path(tmp), data_dir, port)
+        settings = {"AICAP_WRITE_TOKEN": TOKEN, "AICAP_WRITE_TOKEN_NAME": "bench"}
+        server = start_server(Path(tmp), data_dir, port, settings, deadline_s=120)
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             print(f"store: {quads:,} quads; {args.runs} runs each; median (min-max) ms")
@@ -165,38 +164,6 @@ def filler(count: int) -> list[ox.Quad]:
             ox.Quad(s, stated, claim, graph),
         ]
     return quads
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(workdir: Path, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start `aicap serve` with the write token and wait until /healthz answers 200."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AICAP_")}
-    env["AICAP_WRITE_TOKEN"] = TOKEN
-    env["AICAP_WRITE_TOKEN_NAME"] = "bench"
-    command = [str(Path(sys.executable).with_name("aicap")), "serve", "--port", str(port)]
-    command += ["--data-dir", str(data_dir)]
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError((workdir / "server.log").read_text())
 
 
 if __name__ == "__main__":
