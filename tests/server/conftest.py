@@ -7,7 +7,9 @@ graph or register routes without leaking into the next one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 from flask import Flask
@@ -86,3 +88,21 @@ def write_client(write_settings: Settings, write_kg: KnowledgeGraph) -> FlaskCli
 def write_headers() -> dict[str, str]:
     """The Authorization header that the write tests' service accepts."""
     return {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
+Listener = Callable[[], AbstractContextManager[socket.socket]]
+
+
+@contextmanager
+def _listen() -> Iterator[socket.socket]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        sock.settimeout(0.2)
+        yield sock
+
+
+@pytest.fixture
+def listener() -> Listener:
+    """Open a loopback socket that listens, to prove that nothing connects to it."""
+    return _listen

@@ -7,11 +7,9 @@ specific quad.
 from __future__ import annotations
 
 import json
-import socket
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
@@ -22,6 +20,9 @@ from kg.formats import RDF_SYNTAXES, RdfSyntax
 from kg.graph import KnowledgeGraph
 from kg.loading import SKOLEM_PATH
 from kg.namespaces import AUDIT_GRAPH
+
+if TYPE_CHECKING:  # the fixture lives in tests/server/conftest.py
+    from conftest import Listener
 
 EX = "http://example.org/gsp-tests/"
 TURTLE = "text/turtle"
@@ -62,16 +63,6 @@ def put(
         content_type=ctype,
         headers=headers,
     )
-
-
-@contextmanager
-def listener() -> Iterator[socket.socket]:
-    """A loopback socket that listens, to prove that nothing connects to it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        sock.settimeout(0.2)
-        yield sock
 
 
 # --- PUT, POST, DELETE, GET -----------------------------------------------------------------
@@ -350,7 +341,11 @@ XXE = """<?xml version="1.0"?>
 
 @pytest.mark.parametrize("target", ["http", "file"])
 def test_an_xxe_body_is_400_nothing_fetched_and_graph_unchanged(
-    write_client: FlaskClient, write_kg: KnowledgeGraph, write_headers: dict[str, str], target: str
+    write_client: FlaskClient,
+    write_kg: KnowledgeGraph,
+    write_headers: dict[str, str],
+    target: str,
+    listener: Listener,
 ) -> None:
     graph = fresh_graph()
     before = write_kg.triple_count()
@@ -372,7 +367,10 @@ def test_an_xxe_body_is_400_nothing_fetched_and_graph_unchanged(
 
 
 def test_a_json_ld_remote_context_is_400_nothing_fetched_and_graph_unchanged(
-    write_client: FlaskClient, write_kg: KnowledgeGraph, write_headers: dict[str, str]
+    write_client: FlaskClient,
+    write_kg: KnowledgeGraph,
+    write_headers: dict[str, str],
+    listener: Listener,
 ) -> None:
     graph = fresh_graph()
     before = write_kg.triple_count()

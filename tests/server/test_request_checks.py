@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -14,6 +13,9 @@ from flask.testing import FlaskClient
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
+
+if TYPE_CHECKING:  # the fixture lives in tests/server/conftest.py
+    from conftest import Listener
 
 
 def routes(app: Flask) -> list[str]:
@@ -77,16 +79,6 @@ def test_utf8_text_passes_the_check(client: FlaskClient) -> None:
     assert json.loads(response.data)["results"]["bindings"][0]["x"]["value"] == "é→😀"
 
 
-@contextmanager
-def listener() -> Iterator[socket.socket]:
-    """A loopback socket that listens, to prove that nothing connects to it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        sock.settimeout(0.2)
-        yield sock
-
-
 def assert_no_connection(sock: socket.socket) -> None:
     with pytest.raises(TimeoutError):
         sock.accept()
@@ -102,7 +94,9 @@ def assert_no_connection(sock: socket.socket) -> None:
     ],
     ids=["iri", "silent", "prefixed", "variable"],
 )
-def test_service_is_403_and_nothing_connects(client: FlaskClient, template: str) -> None:
+def test_service_is_403_and_nothing_connects(
+    client: FlaskClient, template: str, listener: Listener
+) -> None:
     with listener() as sock:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
         response = client.get("/sparql", query_string={"query": template.format(url=url)})

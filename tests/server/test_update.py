@@ -7,10 +7,8 @@ specific quad.
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +17,9 @@ from werkzeug.test import TestResponse
 
 from kg.graph import KnowledgeGraph
 from kg.namespaces import AUDIT_GRAPH
+
+if TYPE_CHECKING:  # the fixture lives in tests/server/conftest.py
+    from conftest import Listener
 
 EX = "http://example.org/update-tests/"
 G = ox.NamedNode(EX + "graph")
@@ -58,16 +59,6 @@ def obligation_update(name: str, amount: str) -> str:
     prologue = "\n".join(line for line in lines if line.startswith("PREFIX"))
     body = "\n".join(line for line in lines if not line.startswith(("PREFIX", "#")))
     return f"{prologue}\nINSERT DATA {{ GRAPH <{G.value}> {{ {body} }} }}"
-
-
-@contextmanager
-def listener() -> Iterator[socket.socket]:
-    """A loopback socket that listens, to prove that nothing connects to it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        sock.settimeout(0.2)
-        yield sock
 
 
 # --- the token --------------------------------------------------------------------------------
@@ -261,6 +252,7 @@ def test_load_and_service_are_403_nothing_connects_and_graph_unchanged(
     write_kg: KnowledgeGraph,
     write_headers: dict[str, str],
     template: str,
+    listener: Listener,
 ) -> None:
     before = write_kg.triple_count()
     with listener() as sock:
