@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
-from kg.openapi import build_openapi
+from kg.views.openapi import build_openapi
 from server import create_app
 
 Fetch = Callable[[str], tuple[int, bytes]]

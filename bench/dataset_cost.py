@@ -1,4 +1,4 @@
-"""What hiding the audit graph costs a query (`kg.datasets.hide_graphs`), by store size.
+"""What hiding the audit graph costs a query (`kg.store.datasets.hide_graphs`), by store size.
 
 Builds in memory the bundled data plus --graphs small load graphs (20 triples each) and an
 audit graph, then prints, per stored query and a few ad hoc ones, the median time over the
@@ -20,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.datasets import hide_graphs
+from kg.store.datasets import hide_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT = ox.NamedNode("https://w3id.org/aicap/graph/audit")

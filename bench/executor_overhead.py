@@ -27,8 +27,8 @@ from rdflib.term import Identifier
 
 from kg.config import PROJECT_ROOT
 from kg.errors import QueryTimeout
-from kg.executor import QueryExecutor, QueryRequest, serialize_result
-from kg.terms import to_rdflib
+from kg.query.executor import QueryExecutor, QueryRequest, serialize_result
+from kg.store.terms import to_rdflib
 
 ASK = "ASK { ?s ?p ?o }"
 SELECT_1K = "SELECT ?s ?p ?o { ?s ?p ?o } LIMIT 1000"

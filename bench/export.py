@@ -1,6 +1,6 @@
 """Size, time and memory of each export format, at the bundled size and at ~300k quads.
 
-Each run is a fresh process that opens the store, then consumes `kg.export.stream_export`
+Each run is a fresh process that opens the store, then consumes `kg.rdf.export.stream_export`
 (what `/export` sends) chunk by chunk and throws the bytes away. It reports the bytes, the
 time to the first chunk and to the last, and the resident set size: before the export,
 and the most seen at any chunk during it (the difference is what the export held; the
@@ -27,10 +27,10 @@ from pathlib import Path
 from stored_queries import bundled_quads, scaled_quads
 
 from kg.config import Settings
-from kg.export import stream_export
-from kg.formats import EXPORT_NAMES
 from kg.graph import KnowledgeGraph
-from kg.store import EmbeddedStore
+from kg.rdf.export import stream_export
+from kg.rdf.formats import EXPORT_NAMES
+from kg.store.embedded import EmbeddedStore
 
 
 def build_store(data_dir: Path, copies: int) -> int:

@@ -22,8 +22,8 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.store import Change, EmbeddedStore
-from kg.validation import ValidationReport, scope_change, validate_change, validate_store
+from kg.store.embedded import Change, EmbeddedStore
+from kg.validation.shacl import ValidationReport, scope_change, validate_change, validate_store
 
 A = "https://w3id.org/aicap/ontology#"
 ID = "https://w3id.org/aicap/id/"

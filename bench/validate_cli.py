@@ -22,7 +22,7 @@ from stored_queries import bundled_quads, scaled_quads
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
-from kg.store import EmbeddedStore
+from kg.store.embedded import EmbeddedStore
 
 DEAL = """
 agr:bench-{i} a aicap:Contract ; rdfs:label "bench deal {i}"@en ;

@@ -30,8 +30,8 @@ import pyoxigraph as ox
 from served import free_port, start_server
 
 from kg.config import Settings
-from kg.loading import bootstrap
-from kg.store import EmbeddedStore
+from kg.rdf.loading import bootstrap
+from kg.store.embedded import EmbeddedStore
 
 TOKEN = "bench-token"
 A = "https://w3id.org/aicap/ontology#"

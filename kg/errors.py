@@ -1,12 +1,24 @@
 """The errors of the library. `server/errors.py` maps each to an HTTP status; the CLI to an
-exit code. Nothing here knows about HTTP."""
+exit code. Nothing here knows about HTTP, and nothing here imports the rest of the library,
+so every module can raise these without an import circle."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from kg.validation import ValidationReport
+
+class ShapeReport(Protocol):
+    """What a refused write carries: a SHACL report, as `kg.validation.report` builds it."""
+
+    @property
+    def text(self) -> str:
+        """The report for people, one result a line."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON: ``{"conforms", "results": [...]}``."""
+
+    def to_turtle(self) -> str:
+        """The SHACL report graph as Turtle."""
 
 
 class KgError(Exception):
@@ -79,7 +91,7 @@ class UnknownResource(KgError):
 class ShapeViolation(KgError):
     """A change that breaks a SHACL shape with severity sh:Violation; nothing was written."""
 
-    def __init__(self, report: ValidationReport) -> None:
+    def __init__(self, report: ShapeReport) -> None:
         super().__init__("the change breaks the shapes; nothing was written", report.text)
         self.report = report
 
@@ -95,7 +107,7 @@ class Overloaded(KgError):
 class TooComplex(BadInput):
     """A query, update or RDF body nested or sized beyond what the parsers survive (400).
 
-    Raised by `kg.guards` before any parser sees the text: deeper input overflows
+    Raised by `kg.query.guards` before any parser sees the text: deeper input overflows
     pyoxigraph's stack and kills the process (bench/parser_limits.py).
     """
 

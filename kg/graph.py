@@ -25,13 +25,14 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.audit import Write, audit_record
 from kg.config import Settings
 from kg.errors import KgError, ShapeViolation, UnknownResource
-from kg.executor import QueryExecutor, QueryRequest, QueryResponse
-from kg.formats import rdf_syntax
-from kg.guards import check_query_safety, has_dataset_clause
-from kg.loading import (
+from kg.namespaces import AUDIT_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kg.query.executor import QueryExecutor, QueryRequest, QueryResponse
+from kg.query.guards import check_query_safety, has_dataset_clause
+from kg.query.stored_queries import StoredQueryCatalogue
+from kg.rdf.formats import rdf_syntax
+from kg.rdf.loading import (
     SKOLEM_PATH,
     FileLoad,
     ProgressCallback,
@@ -40,12 +41,11 @@ from kg.loading import (
     prepare_load,
     skolemize,
 )
-from kg.namespaces import AUDIT_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from kg.reasoning import ReasoningOutcome, reason
-from kg.store import Change, EmbeddedStore, QueryResult, Store
-from kg.stored_queries import StoredQueryCatalogue
-from kg.terms import triples_to_graph
-from kg.validation import ValidationReport, load_shapes, validate_change, validate_store
+from kg.reasoning.reasoner import ReasoningOutcome, reason
+from kg.store.embedded import Change, EmbeddedStore, QueryResult, Store
+from kg.store.terms import triples_to_graph
+from kg.update.audit import Write, audit_record
+from kg.validation.shacl import ValidationReport, load_shapes, validate_change, validate_store
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,8 @@ class KnowledgeGraph:
 
         Args:
             sparql: the query.
-            result_format: the `kg.formats.RESULTS_FORMATS` name for SELECT and ASK.
-            graph_format: the `kg.formats.RDF_SYNTAXES` name for CONSTRUCT and DESCRIBE.
+            result_format: the `kg.rdf.formats.RESULTS_FORMATS` name for SELECT and ASK.
+            graph_format: the `kg.rdf.formats.RDF_SYNTAXES` name for CONSTRUCT and DESCRIBE.
             default_graphs: IRIs whose merge is the default graph (`default-graph-uri`).
             named_graphs: IRIs that GRAPH may see (`named-graph-uri`).
 
@@ -351,7 +351,7 @@ class KnowledgeGraph:
         applied to: `prepare` computes the change from the store as it is (a GSP PUT reads
         the graph it replaces, an update runs its WHERE clauses); blank nodes it adds become
         Skolem IRIs; the change is validated in context; if no shape is violated, the
-        change, `write.records` and the audit record (`kg.audit`, not validated, unless
+        change, `write.records` and the audit record (`kg.update.audit`, not validated, unless
         `Settings.audit_writes` is false) go in one transaction, and `_after_commit` makes
         them visible to queries.
 
@@ -386,7 +386,7 @@ class KnowledgeGraph:
 
         Args:
             output: a binary stream.
-            fmt: nq, trig, ttl or jsonld (or any RDF syntax name of `kg.formats`). Turtle
+            fmt: nq, trig, ttl or jsonld (or any RDF syntax name of `kg.rdf.formats`). Turtle
                 of the whole dataset is the merge of all its graphs.
             graph: one graph's IRI; None for the whole dataset.
 

@@ -23,7 +23,7 @@ INFERRED_GRAPH = GRAPH["inferred"]
 LOADS_GRAPH = GRAPH["loads"]
 """Records of each `aicap load`: file, time, triple count, target graph."""
 AUDIT_GRAPH = GRAPH["audit"]
-"""Records of each accepted write: who, when, what changed (`kg.audit`)."""
+"""Records of each accepted write: who, when, what changed (`kg.update.audit`)."""
 
 PREFIXES: dict[str, str] = {
     "aicap": str(AICAP),

@@ -2,8 +2,8 @@
 
 The app owns routes, body parsing, negotiation and statuses; every question about the
 graph goes to the `KnowledgeGraph` in ``app.extensions["kg"]``, reached from views with
-`current_kg()`. Queries run in the graph's query workers (`kg.executor`), started with the
-app.
+`server.context.current_kg()`. Queries run in the graph's query workers
+(`kg.query.executor`), started with the app.
 
 An app may be built before its graph is open (`serve` listens at once and opens the store
 meanwhile): until `attach_graph`, `/healthz` answers 503 ``{"status": "starting"}`` and
@@ -12,16 +12,28 @@ every other route but `/metrics` 503.
 
 from __future__ import annotations
 
-from typing import cast
-
-from flask import Flask, current_app, request
-from werkzeug.exceptions import ServiceUnavailable
+from flask import Flask, request
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
+from server import (
+    access_log,
+    export,
+    graph_store,
+    health,
+    metrics,
+    pages,
+    pictures,
+    request_checks,
+    resources,
+    sparql,
+    stored_queries,
+    validation,
+)
+from server.context import SETTINGS_KEY, attach_graph, current_kg
+from server.errors import register_error_handlers
 
-EXTENSION_KEY = "kg"
-SETTINGS_KEY = "aicap.settings"
+__all__ = ["attach_graph", "create_app", "current_kg"]
 ALWAYS_SERVED = ("health.healthz", "metrics.metrics")
 """Endpoints that answer while the graph is still opening."""
 
@@ -46,24 +58,6 @@ def create_app(
     Raises:
         RuntimeError: a query worker did not start.
     """
-    # Blueprints import `current_kg` from this package, so they are imported once it exists
-    # (the flaskr pattern).
-    from server import (
-        access_log,
-        export,
-        graph_store,
-        health,
-        metrics,
-        pages,
-        pictures,
-        request_checks,
-        resources,
-        sparql,
-        stored_queries,
-        validation,
-    )
-    from server.errors import register_error_handlers
-
     settings = Settings.from_env() if settings is None else settings
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -86,35 +80,6 @@ def create_app(
     if open_graph:
         attach_graph(app, KnowledgeGraph.open(settings) if kg is None else kg)
     return app
-
-
-def attach_graph(app: Flask, kg: KnowledgeGraph) -> None:
-    """Start the graph's query workers (if not yet running), then serve the graph.
-
-    Raises:
-        RuntimeError: a query worker did not start.
-    """
-    kg.start_executor()
-    app.extensions[EXTENSION_KEY] = kg
-
-
-def graph_of(app: Flask) -> KnowledgeGraph | None:
-    """Return the graph an app serves, or None while it is still opening."""
-    return cast(KnowledgeGraph | None, app.extensions.get(EXTENSION_KEY))
-
-
-def current_kg() -> KnowledgeGraph:
-    """Return the knowledge graph of the app handling the current request.
-
-    Raises:
-        ServiceUnavailable: the graph is still opening (503).
-    """
-    kg = graph_of(current_app)
-    if kg is None:
-        raise ServiceUnavailable(
-            "the service is starting: the store is being opened", retry_after=1
-        )
-    return kg
 
 
 def refuse_until_ready() -> None:

@@ -14,7 +14,7 @@ import hmac
 from flask import request
 
 from kg.errors import ReadOnly, Unauthorized
-from server import current_kg
+from server.context import current_kg
 
 SCHEME = "Bearer "
 

@@ -3,7 +3,7 @@
 ``?format=nq|trig|ttl|jsonld`` names the syntax (without it, Accept chooses among them,
 TriG for ``*/*``); ``&graph=IRI`` exports that graph alone. N-Quads, TriG and JSON-LD keep
 the named graphs; Turtle of the whole dataset is the merge of all graphs. The body is
-`KnowledgeGraph.export` (what ``aicap export`` writes) streamed through `kg.export`: the
+`KnowledgeGraph.export` (what ``aicap export`` writes) streamed through `kg.rdf.export`: the
 response starts before the export ends and the service never holds the whole of it.
 """
 
@@ -14,9 +14,9 @@ from itertools import chain
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotAcceptable
 
-from kg.export import export_filename, export_syntax, stream_export
-from kg.formats import EXPORT_NAMES, RdfSyntax
-from server import current_kg
+from kg.rdf.export import export_filename, export_syntax, stream_export
+from kg.rdf.formats import EXPORT_NAMES, RdfSyntax
+from server.context import current_kg
 from server.negotiation import content_type, media_type_index
 
 bp = Blueprint("export", __name__)

@@ -21,10 +21,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg.audit import Write
 from kg.errors import BadParameter
-from kg.formats import RDF_SYNTAXES
-from kg.graph_store import (
+from kg.rdf.formats import RDF_SYNTAXES
+from kg.update.audit import Write
+from kg.update.graph_store import (
     GraphTarget,
     delete_graph,
     graph_target,
@@ -35,8 +35,8 @@ from kg.graph_store import (
     replace_graph,
     serialize_graph,
 )
-from server import current_kg
 from server.auth import require_writer
+from server.context import current_kg
 from server.negotiation import choose_format, content_type
 from server.results import negotiated
 

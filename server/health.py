@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from server import graph_of
+from server.context import graph_of
 
 bp = Blueprint("health", __name__)
 

@@ -24,7 +24,7 @@ from prometheus_client import (
 
 from kg.errors import KgError, Overloaded, QueryTimeout
 from kg.graph import KnowledgeGraph
-from server import graph_of
+from server.context import graph_of
 
 METRICS_KEY = "aicap.metrics"
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

@@ -1,6 +1,6 @@
 """Content negotiation: choose a serialization from the request's Accept header.
 
-The media-type tables are `kg.formats`' (one per result kind: `RESULTS_FORMATS` for
+The media-type tables are `kg.rdf.formats`' (one per result kind: `RESULTS_FORMATS` for
 SELECT/ASK, `RDF_SYNTAXES` for graphs); Werkzeug's `best_match` does the choosing, with no
 hand-written Accept parser. An empty Accept or ``*/*`` gets the first format of the table
 (SPARQL JSON for results, Turtle for graphs); an Accept that matches nothing is a 406 that
@@ -15,7 +15,7 @@ from typing import TypeVar
 from flask import request
 from werkzeug.exceptions import NotAcceptable
 
-from kg.formats import RdfSyntax, ResultsFormat
+from kg.rdf.formats import RdfSyntax, ResultsFormat
 
 Format = TypeVar("Format", ResultsFormat, RdfSyntax)
 

@@ -21,10 +21,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
 from kg.errors import BadParameter, KgError, MissingParameter, UnknownResource
-from kg.pictures import PICTURES
-from kg.solutions import Cell, Row, SolutionTable, table_from_json
-from kg.stored_queries import StoredQuery
-from server import current_kg
+from kg.query.solutions import Cell, Row, SolutionTable, table_from_json
+from kg.query.stored_queries import StoredQuery
+from kg.views.pictures import PICTURES
+from server.context import current_kg
 from server.errors import status_for
 
 bp = Blueprint("pages", __name__)

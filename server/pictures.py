@@ -1,4 +1,4 @@
-"""`/pictures/<name>.svg`: the pictures of `kg.pictures`, drawn from the graph as it is now.
+"""`/pictures/<name>.svg`: the pictures of `kg.views.pictures`, drawn from the graph as it is now.
 
 Each request draws from fresh query results, so a picture follows every write; the ETag
 lets a browser revalidate cheaply. SVG from this origin could run script if opened on its
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from kg.pictures import PICTURES, render_picture
-from server import current_kg
+from kg.views.pictures import PICTURES, render_picture
+from server.context import current_kg
 
 bp = Blueprint("pictures", __name__, url_prefix="/pictures")
 

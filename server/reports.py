@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, request
 from werkzeug.exceptions import NotAcceptable
 
-from kg.validation import ValidationReport
+from kg.errors import ShapeReport
 
 JSON = "application/json"
 TURTLE = "text/turtle"
@@ -23,7 +23,7 @@ REPORT_MEDIA_TYPES = (JSON, TURTLE)
 
 
 def report_response(
-    report: ValidationReport, status: int = 200, *, strict: bool = True, **extra: Any
+    report: ShapeReport, status: int = 200, *, strict: bool = True, **extra: Any
 ) -> Response:
     """Write a report in the format the request's Accept header prefers.
 

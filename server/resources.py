@@ -3,7 +3,7 @@
 Browsers get HTML; other clients Turtle, JSON-LD, N-Triples, TriG or N-Quads by Accept
 (Turtle for ``*/*``), or by a suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.trig``, ``.nq``,
 ``.html``), as Datasette does with ``.json``. The RDF forms carry the description of
-`kg.resources`: the resource's SCBD plus the claims and sources it rests on.
+`kg.views.resources`: the resource's SCBD plus the claims and sources it rests on.
 
 The route reads the store and nothing else: a path that climbs (``..``, encoded or
 double-encoded) or holds empty segments is a 404 before any lookup.
@@ -18,15 +18,15 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import NotAcceptable, NotFound
 
 from kg.errors import UnknownResource
-from kg.formats import RdfSyntax
-from kg.resources import (
+from kg.rdf.formats import RdfSyntax
+from kg.views.resources import (
     DESCRIPTION_SYNTAXES,
     Description,
     describe_resource,
     resource_iri,
     serialize_description,
 )
-from server import current_kg
+from server.context import current_kg
 from server.negotiation import content_type, media_type_index
 
 bp = Blueprint("resources", __name__)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from kg.formats import RdfSyntax, ResultsFormat
+from kg.rdf.formats import RdfSyntax, ResultsFormat
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 W3C_FORMATS = "http://www.w3.org/ns/formats/"

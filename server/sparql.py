@@ -21,9 +21,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
 
 from kg.errors import BadParameter, QuerySyntaxError
-from kg.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
-from server import current_kg
+from kg.rdf.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from server.access_log import note_query
+from server.context import current_kg
 from server.negotiation import Format, choose_format, content_type
 from server.results import negotiated, query_response
 from server.service_description import describe_service, serialize_description

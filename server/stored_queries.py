@@ -3,7 +3,7 @@
 ``/api/queries`` lists the queries as their ``#+`` headers describe them;
 ``/api/queries/<name>`` runs one with query-string parameters, bound as typed terms by the
 catalogue (never pasted into the query text); ``/api/openapi.json`` describes both,
-generated from the same headers (`kg.openapi`). Results are SPARQL JSON unless the Accept
+generated from the same headers (`kg.views.openapi`). Results are SPARQL JSON unless the Accept
 header or ``?format=`` asks for CSV or TSV, so ``pandas.read_csv(url + "?format=csv")``
 works. Errors are JSON (`server.errors`): 400 names the parameter, 404 lists the names.
 """
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, jsonify, request
 
 from kg.errors import BadParameter
-from kg.executor import QueryResponse
-from kg.formats import ResultsFormat, results_format
-from kg.openapi import API_RESULT_FORMATS, build_openapi
-from server import current_kg
+from kg.query.executor import QueryResponse
+from kg.rdf.formats import ResultsFormat, results_format
+from kg.views.openapi import API_RESULT_FORMATS, build_openapi
+from server.context import current_kg
 from server.negotiation import choose_format, content_type
 from server.results import query_response
 

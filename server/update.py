@@ -4,10 +4,10 @@ An update comes as ``update=`` in a form POST or as the body of an
 ``application/sparql-update`` POST (by GET it is a 400, `server.sparql`), with optional
 ``using-graph-uri`` and ``using-named-graph-uri``. It needs the bearer token
 (`server.auth`: 403 on a read-only service, 401 without the right token); then
-`kg.updates.apply_update` refuses LOAD and SERVICE (403) before any parser sees the text,
-parses it (400 with the position), computes its change, validates it (422 with the SHACL
-report, JSON or Turtle by Accept) and commits it in one transaction: 204. A request that
-fails writes nothing.
+`kg.update.sparql_update.apply_update` refuses LOAD and SERVICE (403) before any parser
+sees the text, parses it (400 with the position), computes its change, validates it (422
+with the SHACL report, JSON or Turtle by Accept) and commits it in one transaction: 204. A
+request that fails writes nothing.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
 from kg.errors import BadParameter
-from kg.updates import UpdateDataset, apply_update
-from server import current_kg
+from kg.update.sparql_update import UpdateDataset, apply_update
 from server.access_log import note_query
 from server.auth import require_writer
+from server.context import current_kg
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_UPDATE = "application/sparql-update"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from kg.graph_store import validate_body
-from server import current_kg
+from kg.update.graph_store import validate_body
+from server.context import current_kg
 from server.reports import report_response
 
 bp = Blueprint("validation", __name__)

@@ -27,7 +27,8 @@ from waitress import wasyncore
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
-from server import attach_graph, create_app
+from server import create_app
+from server.context import attach_graph
 
 THREADS = 8
 """Worker threads; requests beyond them wait in waitress's queue."""

@@ -16,8 +16,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from kg.config import Settings
-from kg.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from kg.graph import KnowledgeGraph
+from kg.rdf.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from tests.live.conftest import LiveServer
 from tests.live.test_limits import descendants
 

@@ -22,7 +22,7 @@ from openapi_spec_validator import validate
 from kg.config import Settings
 from kg.errors import Overloaded, QueryTimeout
 from kg.graph import KnowledgeGraph
-from kg.stored_queries import StoredQueryCatalogue
+from kg.query.stored_queries import StoredQueryCatalogue
 from server import create_app
 
 QUERIES = "/api/queries"

@@ -1,7 +1,7 @@
 """The audit graph is a system graph: hidden from the strict default dataset, seen when named.
 
 Decided in one place, `KnowledgeGraph._ad_hoc_request` (stored queries: `execute_stored`,
-`run_stored`), carried out by `kg.datasets.hide_graphs` on the store the query reads. With
+`run_stored`), carried out by `kg.store.datasets.hide_graphs` on the store the query reads. With
 the strict SPARQL dataset (AICAP_UNION_DEFAULT_GRAPH=false) a query that names no dataset
 does not see the audit graph among its named graphs; in union mode the default graph is the
 union of all graphs, audit included, as the contract says (and at no cost per graph).
@@ -20,9 +20,9 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from kg.executor import QueryRequest, QueryResponse
 from kg.graph import SYSTEM_GRAPHS, KnowledgeGraph
 from kg.namespaces import AUDIT_GRAPH
+from kg.query.executor import QueryRequest, QueryResponse
 
 AUDIT = str(AUDIT_GRAPH)
 AICAP = "https://w3id.org/aicap/ontology#"

@@ -16,10 +16,10 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from kg.formats import RDF_SYNTAXES, RdfSyntax
 from kg.graph import KnowledgeGraph
-from kg.loading import SKOLEM_PATH
 from kg.namespaces import AUDIT_GRAPH
+from kg.rdf.formats import RDF_SYNTAXES, RdfSyntax
+from kg.rdf.loading import SKOLEM_PATH
 
 if TYPE_CHECKING:  # the fixture lives in tests/server/conftest.py
     from conftest import Listener

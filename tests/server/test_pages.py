@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from kg.graph import KnowledgeGraph
-from kg.pictures import PICTURES
+from kg.views.pictures import PICTURES
 
 STATIC = Path(__file__).resolve().parents[2] / "server" / "static"
 

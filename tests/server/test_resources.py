@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from kg.config import PROJECT_ROOT, Settings
 from kg.graph import KnowledgeGraph
 from kg.namespaces import BASE_IRI
-from kg.resources import describe_resource, resource_iri
+from kg.views.resources import describe_resource, resource_iri
 from server import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from kg.config import Settings
-from kg.executor import QueryResponse
 from kg.graph import KnowledgeGraph
+from kg.query.executor import QueryResponse
 
 SELECT = """SELECT ?item ?label WHERE {
   VALUES (?item ?label) { (<http://example.org/a> "alpha") (<http://example.org/b> "beta") }

@@ -1,0 +1,1 @@
+"""The `aicap` command: above both the library (`kg`) and the HTTP layer (`server`)."""

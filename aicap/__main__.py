@@ -1,0 +1,5 @@
+"""`python -m aicap`, the same as the `aicap` command."""
+
+from aicap.cli import main
+
+main()

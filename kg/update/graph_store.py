@@ -1,0 +1,210 @@
+"""SPARQL 1.1 Graph Store HTTP Protocol operations, and RDF bodies checked as new triples.
+
+What `/graph-store` and `/validate` do, without HTTP: read an RDF body safely (the guards
+first, then pyoxigraph's parser, which fetches nothing), read a graph, and replace, merge
+into or delete a graph through `KnowledgeGraph.commit` (validated in context, one
+transaction, audited). The change of a write is computed under the write lock, from the
+graph as it is when the write commits, so two writers never replace each other's view.
+
+``?default`` is the store's own default graph, whatever ``AICAP_UNION_DEFAULT_GRAPH`` says
+about queries: it always exists (GET answers it even empty; DELETE clears it).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from kg.errors import BadInput, BadParameter, UnknownResource
+from kg.namespaces import PREFIXES
+from kg.query.guards import check_rdf_body_safety
+from kg.rdf.formats import RdfSyntax
+from kg.rdf.loading import graph_iri, parse_rdf_bytes
+from kg.store.embedded import Change, Store
+from kg.update.audit import Write
+from kg.validation.shacl import ValidationReport
+
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph
+
+
+@dataclass(frozen=True)
+class GraphTarget:
+    """The graph a request addresses: the default graph or one named graph."""
+
+    node: ox.NamedNode | ox.DefaultGraph
+
+    @property
+    def named(self) -> ox.NamedNode | None:
+        """The named graph, or None for the default graph."""
+        return self.node if isinstance(self.node, ox.NamedNode) else None
+
+    def __str__(self) -> str:
+        return "the default graph" if self.named is None else f"graph {self.node}"
+
+
+def graph_target(*, default: bool, graph: str | None) -> GraphTarget:
+    """Return the graph of ``?default`` or ``?graph=IRI`` (exactly one of them).
+
+    Raises:
+        BadParameter: both, neither, or a graph that is not an absolute IRI (400).
+    """
+    if default and graph is not None:
+        raise BadParameter(
+            "?default and ?graph= name two graphs", "address one graph: ?default or ?graph=IRI"
+        )
+    if default:
+        return GraphTarget(ox.DefaultGraph())
+    if graph is None:
+        raise BadParameter("no graph named", "add ?default or ?graph=IRI to the URL")
+    return GraphTarget(graph_iri(graph))
+
+
+def new_graph_target(base_iri: str) -> GraphTarget:
+    """Return a fresh graph for a POST to the graph store itself (GSP 5.5)."""
+    return GraphTarget(ox.NamedNode(f"{base_iri}graph/gsp/{uuid.uuid4()}"))
+
+
+def graph_exists(store: Store, target: GraphTarget) -> bool:
+    """Tell whether the graph exists (the default graph always does)."""
+    return target.named is None or store.contains_graph(target.named)
+
+
+def read_graph(kg: KnowledgeGraph, target: GraphTarget) -> list[ox.Quad]:
+    """Return the quads of one graph.
+
+    Raises:
+        UnknownResource: no such named graph (404).
+    """
+    if not graph_exists(kg.store, target):
+        raise UnknownResource(f"no {target}", None)
+    return list(kg.store.quads(graph=target.node))
+
+
+def serialize_graph(quads: list[ox.Quad], syntax: RdfSyntax) -> bytes:
+    """Write a graph's quads: with their graph name in N-Quads and TriG, as triples otherwise."""
+    output = io.BytesIO()
+    items = quads if syntax.supports_datasets else [q.triple for q in quads]
+    ox.serialize(items, output, syntax.ox_format, prefixes=PREFIXES)
+    return output.getvalue()
+
+
+def read_body(
+    data: bytes, media_type: str, *, max_bytes: int, into: GraphTarget | None = None
+) -> list[ox.Quad]:
+    """Parse an RDF body whose syntax the media type gives, after the guards.
+
+    Args:
+        data: the body.
+        media_type: its Content-Type.
+        max_bytes: the body limit (`Settings.max_body_bytes`).
+        into: put the triples in this graph; then a body that names graphs is refused.
+
+    Raises:
+        UnsupportedFormat: a media type the service does not parse (415).
+        TooLarge: over the body limit (413).
+        UnsafeInput: external XML entities, remote JSON-LD contexts … (400).
+        TooComplex: nested beyond what the parser survives (400).
+        RdfSyntaxError: the body does not parse; the message gives line and column (400).
+        BadInput: `into` is given and the body has quads in named graphs (400).
+    """
+    check_rdf_body_safety(data, media_type, max_bytes=max_bytes)
+    quads = parse_rdf_bytes(data, media_type, source="the body")
+    if into is None:
+        return quads
+    named = next((q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)), None)
+    if named is not None:
+        raise BadInput(
+            f"the body puts triples in the named graph {named.graph_name}; "
+            f"a graph-store request writes {into} only",
+            "send the triples without a graph name, or one request per graph",
+        )
+    return [ox.Quad(q.subject, q.predicate, q.object, into.node) for q in quads]
+
+
+def validate_body(kg: KnowledgeGraph, data: bytes, media_type: str) -> ValidationReport:
+    """Validate an RDF body as new triples in the context of the stored graph; write nothing.
+
+    Raises:
+        as `read_body`.
+    """
+    quads = read_body(data, media_type, max_bytes=kg.settings.max_body_bytes)
+    return kg.validate(Change(added=quads))
+
+
+def replace_graph(
+    kg: KnowledgeGraph, target: GraphTarget, quads: list[ox.Quad], write: Write
+) -> bool:
+    """PUT: make the graph hold exactly these quads. Return whether the graph is new.
+
+    Raises:
+        ShapeViolation: the change breaks a shape; nothing was written (422).
+    """
+    return _commit(kg, target, write, lambda store, existed: _replacement(store, target, quads))
+
+
+def merge_graph(
+    kg: KnowledgeGraph, target: GraphTarget, quads: list[ox.Quad], write: Write
+) -> bool:
+    """POST: add the quads to the graph (created if new). Return whether the graph is new.
+
+    Raises:
+        ShapeViolation: the change breaks a shape; nothing was written (422).
+    """
+    return _commit(kg, target, write, lambda store, existed: Change(added=list(quads)))
+
+
+def delete_graph(kg: KnowledgeGraph, target: GraphTarget, write: Write) -> None:
+    """DELETE: drop the named graph, or empty the default graph.
+
+    Raises:
+        UnknownResource: no such named graph (404).
+        ShapeViolation: removing the triples breaks a shape; nothing was removed (422).
+    """
+
+    def prepare(store: Store, existed: bool) -> Change:
+        if not existed:
+            raise UnknownResource(f"no {target}", None)
+        removed = list(store.quads(graph=target.node))
+        return Change(
+            removed=removed, dropped_graphs=[] if target.named is None else [target.named]
+        )
+
+    _commit(kg, target, write, prepare)
+
+
+def _commit(
+    kg: KnowledgeGraph,
+    target: GraphTarget,
+    write: Write,
+    prepare: Callable[[Store, bool], Change],
+) -> bool:
+    """Commit the change `prepare` computes from the store; return whether the graph is new."""
+    existed: list[bool] = []
+
+    def change_of(store: Store) -> Change:
+        existed.append(graph_exists(store, target))
+        change = prepare(store, existed[0])
+        if not existed[0] and target.named is not None:
+            change.created_graphs.append(target.named)  # a PUT or POST of nothing creates it
+        return change
+
+    kg.commit(change_of, write)
+    return not existed[0]
+
+
+def _replacement(store: Store, target: GraphTarget, quads: list[ox.Quad]) -> Change:
+    new = dict.fromkeys(_canonical(quads))  # as the store keeps them: "1.0"^^xsd:decimal is "1"
+    old = dict.fromkeys(store.quads(graph=target.node))
+    return Change(added=[q for q in new if q not in old], removed=[q for q in old if q not in new])
+
+
+def _canonical(quads: list[ox.Quad]) -> list[ox.Quad]:
+    scratch = ox.Store()
+    scratch.extend(quads)
+    return list(scratch)
