@@ -1,4 +1,4 @@
-"""The `aicap` command: serve, load, validate, query, export, reason (CONTRACT.md).
+"""The `aicap` command: serve, load, validate, query, export, reason (docs/contract.md).
 
 Settings are read once from the environment (``AICAP_*``); flags such as ``--data-dir``
 override them. Every command opens the store through `KnowledgeGraph.open`, which loads
@@ -46,7 +46,7 @@ from kg.rdf.formats import (
     results_format,
     serialize_results,
 )
-from kg.validation.shacl import ValidationReport
+from kg.validation.report import ValidationReport
 
 EXIT_CODES: dict[type[KgError], int] = {
     ShapeViolation: 1,  # the report goes to stderr; nothing was written
@@ -136,7 +136,7 @@ _FILES = click.argument(
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, data_dir: Path | None) -> None:
     """Run the HTTP service (SPARQL, stored queries) until SIGTERM or Ctrl-C."""
-    from server.wsgi import serve as run  # kg never imports flask at module level
+    from server.wsgi import serve as run  # only serve needs Flask; the rest start faster without it
 
     run(_settings(ctx, data_dir), host, port)
 

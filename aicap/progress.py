@@ -1,4 +1,4 @@
-"""How `aicap load` shows its progress (issue 5, point 6), on stderr.
+"""How `aicap load` shows on stderr that a long load is moving.
 
 On a terminal, parsing is a bar (click's) with the triples parsed so far and their rate,
 then one line that says validation and the commit are under way and, once they are done,

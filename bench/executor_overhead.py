@@ -1,4 +1,4 @@
-"""What running queries in worker processes costs (issue 4, point 5).
+"""What running queries in worker processes costs.
 
 Prints, side by side, the median latency of a trivial ASK and of a 1k-row SELECT run
 in-process (query + serialize) and through `QueryExecutor.run`; the cost of a checkpoint
@@ -25,9 +25,10 @@ from rdflib import Variable
 from rdflib.query import Result
 from rdflib.term import Identifier
 
-from kg.config import PROJECT_ROOT
+from kg.bundled import BUNDLE_DIR
 from kg.errors import QueryTimeout
-from kg.query.executor import QueryExecutor, QueryRequest, serialize_result
+from kg.query.executor import QueryExecutor, QueryRequest
+from kg.query.workers import serialize_result
 from kg.store.terms import to_rdflib
 
 ASK = "ASK { ?s ?p ?o }"
@@ -169,9 +170,9 @@ def query(store: ox.Store, sparql: str) -> ox.QuerySolutions:
 
 def bundled_quads() -> list[ox.Quad]:
     quads: list[ox.Quad] = []
-    for path in sorted((PROJECT_ROOT / "data").glob("*.trig")):
+    for path in sorted((BUNDLE_DIR / "data").glob("*.trig")):
         quads += ox.parse(path=path)
-    for path in sorted((PROJECT_ROOT / "ontology").glob("*.ttl")):
+    for path in sorted((BUNDLE_DIR / "ontology").glob("*.ttl")):
         graph = ox.NamedNode("https://w3id.org/aicap/graph/ontology")
         quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=path)]
     return quads

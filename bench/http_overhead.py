@@ -1,4 +1,4 @@
-"""What the service adds to a query (issue 4, closing note): in-process, executor, HTTP.
+"""What the service adds to a query: in-process, executor, HTTP.
 
 Prints, side by side, the median latency of the same queries over the bundled data run
 

@@ -3,8 +3,8 @@
 Each (construct, depth) runs in its own subprocess: a stack overflow in the Rust parsers
 or evaluator is a SIGSEGV that takes the interpreter down. The table is construct x depth
 -> ok / error (a clean exception) / CRASH (killed by a signal) / timeout, and the first
-crashing depth, bisected to within 2%. ``kg/guards.py`` sets its limits well under the
-smallest crash found here (issue 4, point 5); rerun this after upgrading pyoxigraph.
+crashing depth, bisected to within 2%. ``kg/query/guards.py`` and ``kg/rdf/body_guards.py``
+set their limits well under the smallest crash found here; rerun this after upgrading pyoxigraph.
 
     python bench/parser_limits.py                   # main thread, ulimit -s (8 MiB)
     python bench/parser_limits.py --stack-kib 1024  # a worker thread with a 1 MiB stack

@@ -22,8 +22,11 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.store.embedded import Change, EmbeddedStore
-from kg.validation.shacl import ValidationReport, scope_change, validate_change, validate_store
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
+from kg.validation.report import ValidationReport
+from kg.validation.scoping import scope_change
+from kg.validation.shacl import validate_change, validate_store
 
 A = "https://w3id.org/aicap/ontology#"
 ID = "https://w3id.org/aicap/id/"

@@ -1,4 +1,4 @@
-"""Time a validated 100-triple write through HTTP (issue 4, closing note).
+"""Time a validated 100-triple write through HTTP.
 
 Starts `aicap serve` with a write token on the bundled data (optionally with filler quads
 shaped like the domain: payment obligations between the bundled firms, each resting on the
@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from served import free_port, start_server
 
 from kg.config import Settings
-from kg.rdf.loading import bootstrap
+from kg.rdf.bootstrap import bootstrap
 from kg.store.embedded import EmbeddedStore
 
 TOKEN = "bench-token"

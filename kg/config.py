@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.bundled import BUNDLE_DIR
 from kg.errors import BadParameter
 from kg.namespaces import BASE_IRI
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The repository root: bundled ontology, shapes, data and queries live beside `kg/`."""
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -60,23 +58,30 @@ class Settings:
     allowed_service_urls: tuple[str, ...] = _setting(
         (), "comma-separated URLs that SERVICE and LOAD may reach; empty = none"
     )
-    project_root: Path = _setting(PROJECT_ROOT, "where ontology/, shapes/, data/, queries/ are")
+    bundle_dir: Path = _setting(
+        BUNDLE_DIR,
+        "where ontology/, shapes/, queries/ and data/ are read from (default: the package's own)",
+    )
 
     @property
     def ontology_dir(self) -> Path:
-        return self.project_root / "ontology"
+        """The OWL ontology, ``*.ttl``, loaded into the ontology graph of an empty store."""
+        return self.bundle_dir / "ontology"
 
     @property
     def shapes_dir(self) -> Path:
-        return self.project_root / "shapes"
+        """The SHACL shapes, ``*.ttl``."""
+        return self.bundle_dir / "shapes"
 
     @property
     def bundled_data_dir(self) -> Path:
-        return self.project_root / "data"
+        """The bundled data, ``*.trig``, and the copies of its sources."""
+        return self.bundle_dir / "data"
 
     @property
     def queries_dir(self) -> Path:
-        return self.project_root / "queries"
+        """The stored analyst questions, ``*.rq``."""
+        return self.bundle_dir / "queries"
 
     @classmethod
     def from_env(

@@ -107,8 +107,9 @@ class Overloaded(KgError):
 class TooComplex(BadInput):
     """A query, update or RDF body nested or sized beyond what the parsers survive (400).
 
-    Raised by `kg.query.guards` before any parser sees the text: deeper input overflows
-    pyoxigraph's stack and kills the process (bench/parser_limits.py).
+    Raised by `kg.query.guards` and `kg.rdf.body_guards` before any parser sees the text:
+    deeper input overflows pyoxigraph's stack and kills the process
+    (bench/parser_limits.py).
     """
 
 

@@ -14,10 +14,9 @@ Every committed write goes through `_after_commit`, which makes the workers read
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -26,54 +25,24 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.config import Settings
-from kg.errors import KgError, ShapeViolation, UnknownResource
-from kg.namespaces import AUDIT_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from kg.query.executor import QueryExecutor, QueryRequest, QueryResponse
-from kg.query.guards import check_query_safety, has_dataset_clause
+from kg.errors import KgError, ShapeViolation
+from kg.namespaces import ONTOLOGY_GRAPH
+from kg.query.dataset import SYSTEM_GRAPHS, client_request
+from kg.query.executor import QueryExecutor, QueryRequest
 from kg.query.stored_queries import StoredQueryCatalogue
-from kg.rdf.formats import rdf_syntax
-from kg.rdf.loading import (
-    SKOLEM_PATH,
-    FileLoad,
-    ProgressCallback,
-    bootstrap,
-    graph_iri,
-    prepare_load,
-    skolemize,
-)
+from kg.query.workers import QueryResponse
+from kg.rdf.bootstrap import bootstrap
+from kg.rdf.export import write_dataset
+from kg.rdf.loading import ProgressCallback, prepare_load
 from kg.reasoning.reasoner import ReasoningOutcome, reason
-from kg.store.embedded import Change, EmbeddedStore, QueryResult, Store
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change, QueryResult, Store
+from kg.store.skolem import SKOLEM_PATH, skolemize
 from kg.store.terms import triples_to_graph
 from kg.update.audit import Write, audit_record
-from kg.validation.shacl import ValidationReport, load_shapes, validate_change, validate_store
-
-
-@dataclass(frozen=True)
-class LoadOutcome:
-    """What a load wrote: per file, its quads and graphs; and the (passing) report."""
-
-    files: tuple[FileLoad, ...]
-    quads: int
-    report: ValidationReport
-
-    @property
-    def graphs(self) -> list[str]:
-        """The graphs the load wrote to, in order, without repeats."""
-        return list(dict.fromkeys(str(g.value) for f in self.files for g in f.graphs))
-
-
-@dataclass(frozen=True)
-class Commit:
-    """What `KnowledgeGraph.commit` wrote (records and audit left out), and the report."""
-
-    change: Change
-    report: ValidationReport
-
-
-SYSTEM_GRAPHS = (str(AUDIT_GRAPH),)
-"""Graphs left out of a query's default dataset (not in the union default graph, not among
-the named graphs GRAPH sees); a query sees one only if it names it (FROM, FROM NAMED,
-default-graph-uri, named-graph-uri). Exports and /healthz still count them."""
+from kg.update.commit import Commit, LoadOutcome
+from kg.validation.report import ValidationReport
+from kg.validation.shacl import load_shapes, validate_change, validate_store
 
 LOCAL_ACTOR = "command line"
 """Who the audit trail names for writes made through the library (``aicap load``)."""
@@ -142,7 +111,13 @@ class KnowledgeGraph:
             TooComplex: the query is nested or sized beyond what the parser survives.
             Forbidden: the query calls SERVICE on a URL not in `allowed_service_urls`.
         """
-        request = self._ad_hoc_request(sparql, union_default_graph, default_graphs, named_graphs)
+        request = client_request(
+            sparql,
+            self.settings,
+            union_default_graph=union_default_graph,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+        )
         return self.store.query(
             request.sparql,
             union_default_graph=request.union_default_graph,
@@ -182,7 +157,9 @@ class KnowledgeGraph:
             Overloaded: every worker stayed busy for the whole queue wait.
             UnsafeQuery: the query crashed its worker (which was replaced).
         """
-        request = self._ad_hoc_request(sparql, None, default_graphs, named_graphs)
+        request = client_request(
+            sparql, self.settings, default_graphs=default_graphs, named_graphs=named_graphs
+        )
         return self._run(replace(request, result_format=result_format, graph_format=graph_format))
 
     def execute_stored(
@@ -228,39 +205,6 @@ class KnowledgeGraph:
             union_default_graph=True,
             substitutions=bindings,
             hidden_graphs=SYSTEM_GRAPHS,
-        )
-
-    def _ad_hoc_request(
-        self,
-        sparql: str,
-        union_default_graph: bool | None,
-        default_graphs: list[str] | None,
-        named_graphs: list[str] | None,
-    ) -> QueryRequest:
-        """Check a client's query and settle its dataset (SPARQL 1.1 Protocol, 2.1.4).
-
-        Graphs given by the protocol make the whole dataset: no default-graph-uri is an
-        empty default graph, no named-graph-uri no named graphs. Otherwise the query's own
-        FROM / FROM NAMED rule; the union default graph is only for queries without them
-        (pyoxigraph's union option would override them). A query that names no dataset
-        gets the default one, without the system graphs (`SYSTEM_GRAPHS`): they are seen
-        only by a query that names them. This is the one place that decides.
-
-        Raises:
-            TooComplex: nested or sized beyond what the parser survives.
-            Forbidden: SERVICE on a URL that is not allowed.
-        """
-        check_query_safety(sparql, allowed_urls=self.settings.allowed_service_urls)
-        if default_graphs is not None or named_graphs is not None:
-            return QueryRequest(
-                sparql, default_graphs=default_graphs or [], named_graphs=named_graphs or []
-            )
-        if has_dataset_clause(sparql):
-            return QueryRequest(sparql, union_default_graph=False)
-        if union_default_graph is None:
-            union_default_graph = self.settings.union_default_graph
-        return QueryRequest(
-            sparql, union_default_graph=union_default_graph, hidden_graphs=SYSTEM_GRAPHS
         )
 
     def _run(self, request: QueryRequest) -> QueryResponse:
@@ -395,21 +339,7 @@ class KnowledgeGraph:
             BadParameter: `graph` is not an IRI.
             UnknownResource: no graph with that IRI.
         """
-        syntax = rdf_syntax(fmt)
-        node = None if graph is None else self._existing_graph(graph)
-        quads = self.store.quads(graph=node)
-        items: Iterable[ox.Quad] | Iterable[ox.Triple] = quads
-        if not syntax.supports_datasets:  # one graph has no duplicates; the dataset may
-            items = _merged(quads) if node is None else (q.triple for q in quads)
-        ox.serialize(items, output, syntax.ox_format, prefixes=PREFIXES)
-
-    def _existing_graph(self, graph: str) -> ox.NamedNode:
-        node = graph_iri(graph)
-        names = self.store.graphs()
-        if node not in names:
-            known = sorted(str(g.value) for g in names if isinstance(g, ox.NamedNode))
-            raise UnknownResource(f"no graph {graph}", known)
-        return node
+        write_dataset(self.store, output, fmt, graph)
 
     def triple_count(self) -> int:
         """Return the number of quads in all graphs."""
@@ -472,19 +402,3 @@ _ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 def _ontology_graph(store: Store) -> Graph:
     """The ontology as stored, as an rdflib graph for validation."""
     return triples_to_graph(store.quads(graph=_ONTOLOGY))
-
-
-def _merged(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
-    """The triples of some quads, each once: the RDF merge of their graphs.
-
-    One pass over the store's snapshot that remembers a 128-bit digest of each triple
-    written, not the triple: at 300k quads the merge holds 31 MB instead of 119 MB
-    (bench/export.py). Two distinct triples share a digest with a probability of about
-    n²/2¹²⁹: nil at any size this store holds.
-    """
-    seen: set[bytes] = set()
-    for quad in quads:
-        digest = hashlib.blake2b(str(quad.triple).encode(), digest_size=16).digest()
-        if digest not in seen:
-            seen.add(digest)
-            yield quad.triple

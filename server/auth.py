@@ -1,4 +1,4 @@
-"""Bearer tokens for writes (issue 4, point 3; CONTRACT: ``AICAP_WRITE_TOKEN``).
+"""Bearer tokens for writes (``AICAP_WRITE_TOKEN``).
 
 A write needs ``Authorization: Bearer <AICAP_WRITE_TOKEN>``: exactly that scheme and that
 token, compared in constant time (`hmac.compare_digest`). With no token configured the

@@ -1,4 +1,4 @@
-"""`/export`: the dataset, or one graph, with its provenance, streamed (issue 5, point 3).
+"""`/export`: the dataset, or one graph, with its provenance, streamed.
 
 ``?format=nq|trig|ttl|jsonld`` names the syntax (without it, Accept chooses among them,
 TriG for ``*/*``); ``&graph=IRI`` exports that graph alone. N-Quads, TriG and JSON-LD keep

@@ -21,8 +21,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
 from kg.errors import BadParameter, KgError, MissingParameter, UnknownResource
+from kg.query.query_files import StoredQuery
 from kg.query.solutions import Cell, Row, SolutionTable, table_from_json
-from kg.query.stored_queries import StoredQuery
 from kg.views.pictures import PICTURES
 from server.context import current_kg
 from server.errors import status_for
@@ -58,7 +58,7 @@ DOWNLOADS = (("CSV", "csv"), ("JSON", "json"), ("TSV", "tsv"))
 
 @bp.after_request
 def same_origin_only(response: Response) -> Response:
-    """Let the page load and fetch from this origin only (issue 5: the page works offline)."""
+    """Let the page load and fetch from this origin only: it works offline and leaks nothing."""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 

@@ -1,4 +1,4 @@
-"""`/id/<rest>`: the linked-data page of ``<base>id/<rest>`` (issue 5, point 2).
+"""`/id/<rest>`: the linked-data page of ``<base>id/<rest>``.
 
 Browsers get HTML; other clients Turtle, JSON-LD, N-Triples, TriG or N-Quads by Accept
 (Turtle for ``*/*``), or by a suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.trig``, ``.nq``,

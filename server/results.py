@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
-from kg.query.executor import QueryResponse
+from kg.query.workers import QueryResponse
 from server.metrics import metrics_of
 
 TRUNCATED_HEADER = "AICAP-Result-Truncated"

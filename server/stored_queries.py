@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, jsonify, request
 
 from kg.errors import BadParameter
-from kg.query.executor import QueryResponse
+from kg.query.workers import QueryResponse
 from kg.rdf.formats import ResultsFormat, results_format
 from kg.views.openapi import API_RESULT_FORMATS, build_openapi
 from server.context import current_kg

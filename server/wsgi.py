@@ -5,7 +5,7 @@ queries run in the graph's query worker processes, over checkpoints of the store
 the time limit can stop them. SIGTERM or SIGINT stops the server cleanly: it stops
 accepting connections, lets the requests in hand finish and their responses go out (for
 at most `SHUTDOWN_GRACE_S`), then stops the query workers and flushes and closes the
-store. `aicap serve` (kg/cli.py) calls `serve`.
+store. `aicap serve` (aicap/cli.py) calls `serve`.
 
 waitress's own `run()` ends its event loop on SIGINT at once, and responses are written by
 that loop, so a request in hand would lose its answer; `_run_until` and `_drain` drive the

@@ -13,14 +13,12 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
 from kg.errors import KgError
-
-if TYPE_CHECKING:
-    from kg.graph import KnowledgeGraph
+from kg.store.protocol import QueryResult
 
 CellKind = Literal["iri", "literal", "bnode", "triple"]
 
@@ -152,7 +150,14 @@ def _json_cell(term: Mapping[str, object]) -> Cell:
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def run_stored_table(kg: KnowledgeGraph, name: str, params: Mapping[str, str]) -> SolutionTable:
+class StoredQueryRunner(Protocol):
+    """What runs stored queries: `KnowledgeGraph`, seen from here."""
+
+    def run_stored(self, name: str, params: Mapping[str, str]) -> QueryResult:
+        """Run a stored query with typed parameters."""
+
+
+def run_stored_table(kg: StoredQueryRunner, name: str, params: Mapping[str, str]) -> SolutionTable:
     """Run a stored query with typed parameters and return its rows.
 
     Raises:

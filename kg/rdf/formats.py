@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.errors import UnsupportedFormat
 from kg.namespaces import PREFIXES
-from kg.store.embedded import QueryResult
+from kg.store.protocol import QueryResult
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ import pyoxigraph as ox
 
 from kg.errors import BadParameter, Inconsistent, KgError
 from kg.namespaces import INFERRED_GRAPH
-from kg.rdf.loading import deskolemize
 from kg.reasoning.entailment import (
     EQUIVALENT_CLASS,
     NOTHING,
@@ -42,7 +41,8 @@ from kg.reasoning.entailment import (
     short_name,
     unsatisfiable_reasons,
 )
-from kg.store.embedded import Change, Store
+from kg.store.protocol import Change, Store
+from kg.store.skolem import deskolemize
 
 REASONERS = ("hermit", "pellet")
 JAVA_MEMORY_MB = 2000

@@ -1,91 +1,20 @@
-"""The store behind a small interface: the embedded pyoxigraph store on disk.
+"""The embedded store: pyoxigraph on disk, behind the `Store` protocol (`kg.store.protocol`).
 
-Every write goes through `Store.apply_change`, one transaction. A remote SPARQL backend
-(`AICAP_BACKEND`) is a later issue; it implements the same protocol.
+Every write goes through `EmbeddedStore.apply_change`, one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from kg.errors import KgError, QuerySyntaxError
 from kg.store.datasets import hide_graphs
+from kg.store.protocol import Change, QueryResult
 from kg.store.terms import OxGraphName, OxSubject, OxTerm
-
-QueryResult = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
-
-
-@dataclass
-class Change:
-    """A change to the dataset, applied together: quads removed, graphs dropped, quads
-    added, empty graphs created (in that order).
-
-    Graph names are kept by the store apart from quads: removing every quad of a named
-    graph leaves the graph (empty), so dropping one (GSP DELETE, SPARQL DROP) and creating
-    an empty one (SPARQL CREATE, a PUT of nothing) are changes of their own. A dropped
-    graph's quads are listed in `removed` too, so that validation sees them go.
-    """
-
-    added: list[ox.Quad] = field(default_factory=list)
-    removed: list[ox.Quad] = field(default_factory=list)
-    dropped_graphs: list[ox.NamedNode] = field(default_factory=list)
-    created_graphs: list[ox.NamedNode] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return (
-            len(self.added)
-            + len(self.removed)
-            + len(self.dropped_graphs)
-            + len(self.created_graphs)
-        )
-
-
-class Store(Protocol):
-    """What the rest of the library needs from a triplestore."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        union_default_graph: bool = True,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        substitutions: Mapping[str, OxTerm] | None = None,
-        hidden_graphs: Sequence[str] = (),
-    ) -> QueryResult: ...
-
-    def update(self, sparql: str) -> None: ...
-
-    def apply_change(self, change: Change) -> None: ...
-
-    def contains_graph(self, graph: ox.NamedNode) -> bool: ...
-
-    def scratch_copy(self, directory: Path) -> EmbeddedStore: ...
-
-    def quads(
-        self,
-        subject: OxSubject | None = None,
-        predicate: ox.NamedNode | None = None,
-        object: OxTerm | None = None,
-        graph: OxGraphName | None = None,
-    ) -> Iterator[ox.Quad]: ...
-
-    def count(self) -> int: ...
-
-    def graphs(self) -> list[ox.NamedNode | ox.BlankNode]: ...
-
-    def dump(
-        self, output: BinaryIO, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None
-    ) -> None: ...
-
-    def backup(self, target_directory: str, /) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class EmbeddedStore:
@@ -255,7 +184,7 @@ class EmbeddedStore:
     def backup(self, target_directory: str, /) -> None:
         """Write a consistent checkpoint of the store into a new directory.
 
-        The query workers read these (`kg.query.executor`): on the same file system it is hard
+        The query workers read these (`kg.query.checkpoints`): on the same file system it is hard
         links to the immutable table files, so its cost does not grow with the store.
 
         Raises:

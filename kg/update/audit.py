@@ -1,4 +1,4 @@
-"""The audit trail: each accepted write described in `AUDIT_GRAPH` (issue 4, point 3).
+"""The audit trail: each accepted write described in `AUDIT_GRAPH`: who, when and how.
 
 A write is an ``aicap:Write`` (a prov:Activity, ``ontology/audit.ttl``) with the token
 holder (prov:wasAssociatedWith an agent labelled with `Settings.write_token_name`), the
@@ -7,7 +7,7 @@ quads it added and removed, the graphs it changed and a SHA-256 of the request t
 record is written in the same transaction as the change (`KnowledgeGraph.commit`) and is
 not validated against the domain shapes: it describes the data, it is not part of it.
 
-`AUDIT_GRAPH` is a system graph (`kg.graph.SYSTEM_GRAPHS`): with the strict SPARQL dataset
+`AUDIT_GRAPH` is a system graph (`kg.query.dataset.SYSTEM_GRAPHS`): with the strict SPARQL dataset
 (AICAP_UNION_DEFAULT_GRAPH=false) a query that names no dataset does not see it through
 ``GRAPH ?g``; in union mode it is part of the union of all graphs (`kg.store.datasets` says why).
 Analysts query it by naming it: ``SELECT * FROM NAMED <…/graph/audit> { GRAPH ?g { ?s ?p ?o } }``
@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.namespaces import AICAP, AUDIT_GRAPH
-from kg.store.embedded import Change
+from kg.store.protocol import Change
 
 _AUDIT = ox.NamedNode(str(AUDIT_GRAPH))
 

@@ -13,7 +13,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from kg.errors import BadParameter, UnknownResource
-from kg.store.embedded import Change, Store
+from kg.store.protocol import Change, Store
 
 OxGraph = ox.NamedNode | ox.DefaultGraph
 """A graph an operation names: a named graph or the default graph."""

@@ -16,21 +16,18 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import BadInput, BadParameter, UnknownResource
 from kg.namespaces import PREFIXES
-from kg.query.guards import check_rdf_body_safety
+from kg.rdf.body_guards import check_rdf_body_safety
 from kg.rdf.formats import RdfSyntax
-from kg.rdf.loading import graph_iri, parse_rdf_bytes
-from kg.store.embedded import Change, Store
+from kg.rdf.parsing import graph_iri, parse_rdf_bytes
+from kg.store.protocol import Change, Store
 from kg.update.audit import Write
-from kg.validation.shacl import ValidationReport
-
-if TYPE_CHECKING:
-    from kg.graph import KnowledgeGraph
+from kg.update.commit import WriteTarget
+from kg.validation.report import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ def graph_exists(store: Store, target: GraphTarget) -> bool:
     return target.named is None or store.contains_graph(target.named)
 
 
-def read_graph(kg: KnowledgeGraph, target: GraphTarget) -> list[ox.Quad]:
+def read_graph(kg: WriteTarget, target: GraphTarget) -> list[ox.Quad]:
     """Return the quads of one graph.
 
     Raises:
@@ -127,7 +124,7 @@ def read_body(
     return [ox.Quad(q.subject, q.predicate, q.object, into.node) for q in quads]
 
 
-def validate_body(kg: KnowledgeGraph, data: bytes, media_type: str) -> ValidationReport:
+def validate_body(kg: WriteTarget, data: bytes, media_type: str) -> ValidationReport:
     """Validate an RDF body as new triples in the context of the stored graph; write nothing.
 
     Raises:
@@ -137,9 +134,7 @@ def validate_body(kg: KnowledgeGraph, data: bytes, media_type: str) -> Validatio
     return kg.validate(Change(added=quads))
 
 
-def replace_graph(
-    kg: KnowledgeGraph, target: GraphTarget, quads: list[ox.Quad], write: Write
-) -> bool:
+def replace_graph(kg: WriteTarget, target: GraphTarget, quads: list[ox.Quad], write: Write) -> bool:
     """PUT: make the graph hold exactly these quads. Return whether the graph is new.
 
     Raises:
@@ -148,9 +143,7 @@ def replace_graph(
     return _commit(kg, target, write, lambda store, existed: _replacement(store, target, quads))
 
 
-def merge_graph(
-    kg: KnowledgeGraph, target: GraphTarget, quads: list[ox.Quad], write: Write
-) -> bool:
+def merge_graph(kg: WriteTarget, target: GraphTarget, quads: list[ox.Quad], write: Write) -> bool:
     """POST: add the quads to the graph (created if new). Return whether the graph is new.
 
     Raises:
@@ -159,7 +152,7 @@ def merge_graph(
     return _commit(kg, target, write, lambda store, existed: Change(added=list(quads)))
 
 
-def delete_graph(kg: KnowledgeGraph, target: GraphTarget, write: Write) -> None:
+def delete_graph(kg: WriteTarget, target: GraphTarget, write: Write) -> None:
     """DELETE: drop the named graph, or empty the default graph.
 
     Raises:
@@ -179,7 +172,7 @@ def delete_graph(kg: KnowledgeGraph, target: GraphTarget, write: Write) -> None:
 
 
 def _commit(
-    kg: KnowledgeGraph,
+    kg: WriteTarget,
     target: GraphTarget,
     write: Write,
     prepare: Callable[[Store, bool], Change],

@@ -22,8 +22,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from kg.errors import BadParameter, QuerySyntaxError
-from kg.rdf.loading import skolem_iri
-from kg.store.embedded import Change, Store
+from kg.store.protocol import Change, Store
+from kg.store.skolem import skolem_iri
 from kg.store.terms import to_ox
 from kg.update.graph_management import OxGraph
 

@@ -1,4 +1,4 @@
-"""The text of a SPARQL 1.1 Update, cut where the engines take over (issue 4, point 3).
+"""The text of a SPARQL 1.1 Update, cut where the engines take over.
 
 `kg.update.sparql_update` parses an update with rdflib, whose parser time grows with the square of a
 block's size (1,000 triples of INSERT DATA take 4 s, 10,000 take 5 minutes). So the text

@@ -1,7 +1,7 @@
 """SPARQL 1.1 Update as a change: what an update adds and removes, computed without writing.
 
 An update reaches the store only through `KnowledgeGraph.commit`, which validates the
-change against the shapes first (issue 4, point 3). So an update is not handed to the
+change against the shapes first. So an update is not handed to the
 engine; it is turned into a `Change`:
 
 1. `kg.query.guards.check_update_safety` refuses LOAD, SERVICE and input nested beyond what the
@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import pyoxigraph as ox
 from pyparsing import ParseBaseException
@@ -43,16 +43,15 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from kg.errors import BadInput, BadParameter, KgError, QuerySyntaxError, TooComplex
 from kg.query.guards import check_update_safety
 from kg.rdf.fetch import fetch_rdf
-from kg.rdf.loading import parse_rdf_bytes, skolemize
-from kg.store.embedded import Change, Store
+from kg.rdf.parsing import parse_rdf_bytes
+from kg.store.protocol import Change, Store
+from kg.store.skolem import skolemize
 from kg.update.audit import Write
+from kg.update.commit import Commit, WriteTarget
 from kg.update.graph_management import TransferKind, clear, create, drop, graph_ref, transfer
 from kg.update.modify import WhereClause, modify
 from kg.update.operation_text import OperationText, blank_data, parse_quad_data, split_operations
 from kg.update.workspace import Workspace
-
-if TYPE_CHECKING:
-    from kg.graph import Commit, KnowledgeGraph
 
 MAX_PARSED_BYTES = 32 * 1024
 """Most text rdflib parses per request (templates and WHERE groups, not quad data):
@@ -99,7 +98,7 @@ class ParsedUpdate:
 
 
 def apply_update(
-    kg: KnowledgeGraph, text: str, *, actor: str, dataset: UpdateDataset | None = None
+    kg: WriteTarget, text: str, *, actor: str, dataset: UpdateDataset | None = None
 ) -> Commit:
     """Parse an update, compute its change, validate it and commit it in one transaction.
 

@@ -27,7 +27,7 @@ from types import TracebackType
 
 import pyoxigraph as ox
 
-from kg.store.embedded import Change, EmbeddedStore, Store
+from kg.store.protocol import Change, Store
 
 
 class Workspace:
@@ -42,7 +42,7 @@ class Workspace:
     def __init__(self, store: Store, scratch_root: Path) -> None:
         self._store = store
         self._scratch_root = scratch_root
-        self._scratch: EmbeddedStore | None = None
+        self._scratch: Store | None = None
         self._scratch_dir: Path | None = None
         self._added: dict[ox.Quad, None] = {}
         self._removed: dict[ox.Quad, None] = {}
@@ -56,9 +56,10 @@ class Workspace:
         if not self._changed():
             return self._store
         self._scratch_dir = Path(tempfile.mkdtemp(prefix="update-", dir=self._scratch_root))
-        self._scratch = self._store.scratch_copy(self._scratch_dir / "store")
-        self._scratch.apply_change(self.change())
-        return self._scratch
+        scratch = self._store.scratch_copy(self._scratch_dir / "store")
+        scratch.apply_change(self.change())
+        self._scratch = scratch
+        return scratch
 
     def apply(self, delta: Change) -> None:
         """Record one operation's effect: removals, drops, additions, creations, in order."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kg.query.stored_queries import RESOURCE_CLASSES, QueryParam, StoredQuery
+from kg.query.query_files import QueryParam, StoredQuery
+from kg.query.stored_queries import RESOURCE_CLASSES
 
 OPENAPI_VERSION = "3.1.0"
 

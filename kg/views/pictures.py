@@ -1,4 +1,4 @@
-"""Pictures of the graph, drawn from query results (issue 5, point 5): never by hand.
+"""Pictures of the graph, drawn from query results: never by hand.
 
 Three pictures, each read from the stored queries of the questions it illustrates:
 

@@ -26,7 +26,7 @@ from kg.errors import UnknownResource
 from kg.namespaces import AICAP, PREFIXES
 from kg.rdf.formats import RdfSyntax, rdf_syntax
 from kg.rdf.jsonld import triples_to_jsonld
-from kg.store.embedded import Store
+from kg.store.protocol import Store
 from kg.views.display import format_literal
 
 INCOMING_LIMIT = 1000

@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from aicap.cli import main
-from kg.config import PROJECT_ROOT, Settings
+from kg.bundled import BUNDLE_DIR
+from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.namespaces import AICAP, ARTICLE_GRAPH, AUDIT_GRAPH, LOADS_GRAPH
-from kg.store.embedded import Change
+from kg.store.protocol import Change
 
 TEST_DATA = Path(__file__).parents[1] / "data"
 GOOD = TEST_DATA / "new-claim.ttl"
@@ -238,7 +239,7 @@ def test_export_round_trip_through_an_empty_data_dir(settings: Settings, tmp_pat
     assert result.exit_code == 0, result.output
     exported = list(ox.parse(path=dump))
     empty = empty_project(tmp_path / "empty-project")
-    target = Settings(data_dir=tmp_path / "target", project_root=empty)
+    target = Settings(data_dir=tmp_path / "target", bundle_dir=empty)
 
     result = aicap(target, "load", dump)
 
@@ -262,7 +263,7 @@ def empty_project(root: Path) -> Path:
     """A project with the real shapes and queries and no bundled data: its store starts empty."""
     for name in ("shapes", "queries"):
         root.mkdir(parents=True, exist_ok=True)
-        (root / name).symlink_to(PROJECT_ROOT / name)
+        (root / name).symlink_to(BUNDLE_DIR / name)
     (root / "ontology").mkdir()
     (root / "data").mkdir()
     return root

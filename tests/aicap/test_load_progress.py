@@ -1,4 +1,4 @@
-"""`aicap load` shows its progress (issue 5, point 6): the parser reports bytes and triples;
+"""`aicap load` shows its progress: the parser reports bytes and triples;
 on a terminal the CLI draws a bar with the rate, anywhere else it writes plain lines."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from aicap.progress import LINE_INTERVAL_S, LoadReporter
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.namespaces import BASE_IRI
-from kg.rdf.loading import PROGRESS_EVERY_QUADS, LoadProgress, prepare_load
+from kg.rdf.loading import LoadProgress, prepare_load
+from kg.rdf.parsing import PROGRESS_EVERY_QUADS
 
 AICAP_COMMAND = Path(sys.executable).with_name("aicap")
 PTY_DEADLINE_S = 120.0

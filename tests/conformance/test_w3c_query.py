@@ -1,6 +1,6 @@
-"""The W3C SPARQL 1.1 query-evaluation suite, run through the service over HTTP (issue 4, item 8).
+"""The W3C SPARQL 1.1 query-evaluation suite, run through the service over HTTP.
 
-One case per ``mf:QueryEvaluationTest`` of ``../shared/w3c-sparql/query/*/manifest.ttl``.
+One case per ``mf:QueryEvaluationTest`` of ``tests/conformance/w3c-sparql/query/*/manifest.ttl``.
 The service runs as a user runs it (`aicap serve`), with the strict SPARQL 1.1 dataset
 (``AICAP_UNION_DEFAULT_GRAPH=false``) and a write token. Each test's data goes in through
 the Graph Store HTTP Protocol: ``qt:data`` by PUT to ``?default``, each ``qt:graphData``

@@ -1,11 +1,10 @@
 """The W3C SPARQL 1.1 query-evaluation suite: read its manifests, compare results as it defines.
 
-The suite lives in ``../shared/w3c-sparql/query`` beside the clone (read-only; CI puts it
-there too). Each ``<area>/manifest.ttl`` lists its tests in ``mf:entries``; an
-``mf:QueryEvaluationTest`` names a query (``qt:query``), the default graph's data
-(``qt:data``), named graphs (``qt:graphData``, each named by its own IRI) and the expected
-result (``mf:result``: SPARQL XML/JSON/TSV/CSV results, a result set in the DAWG
-``rs:`` vocabulary, or a graph).
+The suite is copied into ``tests/conformance/w3c-sparql/query`` with its W3C licence. Each
+``<area>/manifest.ttl`` lists its tests in ``mf:entries``; an ``mf:QueryEvaluationTest``
+names a query (``qt:query``), the default graph's data (``qt:data``), named graphs
+(``qt:graphData``, each named by its own IRI) and the expected result (``mf:result``:
+SPARQL XML/JSON/TSV/CSV results, a result set in the DAWG ``rs:`` vocabulary, or a graph).
 
 Every file is read with its own location as base IRI, as the suite's runners do, so the
 relative IRIs of queries, data and results (``<>``, ``<data.ttl>``) agree.
@@ -38,12 +37,8 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
-from kg.config import PROJECT_ROOT
-
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
-"""The project's read-only shared material, beside the clone (CI puts it there too)."""
-
-QUERY_SUITE_DIR = SHARED_DIR / "w3c-sparql" / "query"
+QUERY_SUITE_DIR = Path(__file__).resolve().parent / "w3c-sparql" / "query"
+"""The W3C query-evaluation manifests, copied into the repository with their licence."""
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
@@ -140,17 +135,14 @@ def file_of(iri: str) -> Path:
 
 
 def require_suite(directory: Path = QUERY_SUITE_DIR) -> Path:
-    """Return the suite's directory; fail loudly when it is not beside the clone.
+    """Return the suite's directory; fail loudly when it holds no manifest.
 
     Raises:
-        FileNotFoundError: the shared directory is missing (a CI checkout without it must
-            fail, not skip the conformance tests).
+        FileNotFoundError: no ``*/manifest.ttl`` in `directory` (the conformance tests
+            must fail, not pass on an empty suite).
     """
     if not directory.is_dir() or not any(directory.glob("*/manifest.ttl")):
-        raise FileNotFoundError(
-            f"the W3C SPARQL suite is not at {directory}: ../shared must sit beside the "
-            f"clone ({PROJECT_ROOT})"
-        )
+        raise FileNotFoundError(f"the W3C SPARQL suite has no manifest at {directory}")
     return directory
 
 

@@ -10,7 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.config import PROJECT_ROOT
+from kg.bundled import BUNDLE_DIR
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+"""aicap:localCopy paths are relative to the repository (the article and docs/ alike)."""
 
 AICAP = "https://w3id.org/aicap/ontology#"
 ID = "https://w3id.org/aicap/id/"
@@ -22,7 +25,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 
-# From ../shared/domain/BRIEF.md.
+# From docs/brief.md.
 BRIEF_FACTS = {f"F{n}" for n in range(1, 19)} | {f"P{n}" for n in range(1, 7)}
 BRIEF_PEOPLE = {"Sam Altman", "Jensen Huang", "Lisa Su", "Yang Ren", "Bruce Liu", "Rob Li"}
 BRIEF_FIRMS = {
@@ -42,9 +45,9 @@ BRIEF_ROLES = {
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     store = ox.Store()
-    for path in sorted((PROJECT_ROOT / "data").glob("*.trig")):
+    for path in sorted((BUNDLE_DIR / "data").glob("*.trig")):
         store.load(path=path)
-    for path in sorted((PROJECT_ROOT / "ontology").glob("*.ttl")):
+    for path in sorted((BUNDLE_DIR / "ontology").glob("*.ttl")):
         store.load(path=path, to_graph=ox.NamedNode(GRAPH + "ontology"))
     return store
 
@@ -124,7 +127,7 @@ def test_every_quote_is_verbatim_text_of_its_local_copy(store: ox.Store) -> None
         )
     )
     assert len(rows) >= 40
-    texts = {copy: (PROJECT_ROOT / copy).read_text("utf-8") for copy in {r["copy"] for r in rows}}
+    texts = {copy: (REPOSITORY / copy).read_text("utf-8") for copy in {r["copy"] for r in rows}}
     misquoted = [row["claim"] for row in rows if row["quote"] not in texts[row["copy"]]]
     assert misquoted == []
 
@@ -133,7 +136,7 @@ def test_local_copies_match_the_recorded_sha256(store: ox.Store) -> None:
     rows = list(select(store, "SELECT ?copy ?sha { ?s aicap:localCopy ?copy ; aicap:sha256 ?sha }"))
     assert rows, "the article's record carries its SHA-256"
     for row in rows:
-        digest = hashlib.sha256(Path(PROJECT_ROOT / row["copy"]).read_bytes()).hexdigest()
+        digest = hashlib.sha256(Path(REPOSITORY / row["copy"]).read_bytes()).hexdigest()
         assert digest == row["sha"], row["copy"]
 
 

@@ -1,4 +1,4 @@
-"""A real browser on the real service (issue 5, point 7): Debian's Chromium, driven by Playwright.
+"""A real browser on the real service: Debian's Chromium, driven by Playwright.
 
 The query page runs a query through YASGUI's own controls and shows the results table; a
 question opens in the editor from the list; a question page shows its table with links to

@@ -1,5 +1,5 @@
 """Reads during a write see the store before it or after it, never half of it: clients
-count the quads over and over while a large SPARQL update commits (issue 4, point 7)."""
+count the quads over and over while a large SPARQL update commits."""
 
 from __future__ import annotations
 

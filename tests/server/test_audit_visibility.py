@@ -20,9 +20,11 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from kg.graph import SYSTEM_GRAPHS, KnowledgeGraph
+from kg.graph import KnowledgeGraph
 from kg.namespaces import AUDIT_GRAPH
-from kg.query.executor import QueryRequest, QueryResponse
+from kg.query.dataset import SYSTEM_GRAPHS
+from kg.query.executor import QueryRequest
+from kg.query.workers import QueryResponse
 
 AUDIT = str(AUDIT_GRAPH)
 AICAP = "https://w3id.org/aicap/ontology#"

@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 from kg.graph import KnowledgeGraph
 from kg.namespaces import AUDIT_GRAPH
 from kg.rdf.formats import RDF_SYNTAXES, RdfSyntax
-from kg.rdf.loading import SKOLEM_PATH
+from kg.store.skolem import SKOLEM_PATH
 
 if TYPE_CHECKING:  # the fixture lives in tests/server/conftest.py
     from conftest import Listener

@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from kg.config import PROJECT_ROOT, Settings
+from kg.bundled import BUNDLE_DIR
+from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.namespaces import BASE_IRI
 from kg.views.resources import describe_resource, resource_iri
@@ -301,10 +302,10 @@ def other_kg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeGrap
     project = root / "project"
     for name in ("ontology", "shapes", "queries"):
         project.mkdir(exist_ok=True)
-        (project / name).symlink_to(PROJECT_ROOT / name)
+        (project / name).symlink_to(BUNDLE_DIR / name)
     (project / "data").mkdir()
     (project / "data" / "fixture.trig").write_text(fixture_trig(OTHER_BASE), encoding="utf-8")
-    settings = Settings(data_dir=root / "store", project_root=project, base_iri=OTHER_BASE)
+    settings = Settings(data_dir=root / "store", bundle_dir=project, base_iri=OTHER_BASE)
     graph = KnowledgeGraph.open(settings)
     yield graph
     graph.close()

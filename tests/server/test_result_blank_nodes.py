@@ -2,7 +2,7 @@
 
 Writes store blank nodes as ``<base>.well-known/genid/<id>`` (`kg.rdf.loading.skolemize`); the
 query workers write each term that is exactly such an IRI as ``_:<id>`` in every result
-format (`kg.query.executor.serialize_result`). Literals whose text holds such an IRI, and IRIs
+format (`kg.query.workers.serialize_result`). Literals whose text holds such an IRI, and IRIs
 that only begin like one, are left alone.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from kg.graph import KnowledgeGraph
-from kg.rdf.loading import SKOLEM_PATH
+from kg.store.skolem import SKOLEM_PATH
 
 EX = "http://example.org/result-bnodes/"
 

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
-from kg.query.executor import QueryResponse
+from kg.query.workers import QueryResponse
 
 SELECT = """SELECT ?item ?label WHERE {
   VALUES (?item ?label) { (<http://example.org/a> "alpha") (<http://example.org/b> "beta") }

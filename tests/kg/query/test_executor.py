@@ -25,7 +25,8 @@ from kg.errors import (
     UnsafeQuery,
     UnsupportedFormat,
 )
-from kg.query.executor import QueryExecutor, QueryRequest, QueryResponse, serialize_result
+from kg.query.executor import QueryExecutor, QueryRequest
+from kg.query.workers import QueryResponse, serialize_result
 from kg.rdf.formats import RDF_SYNTAXES, RESULTS_FORMATS, RdfSyntax, ResultsFormat
 from kg.store.datasets import hide_graphs
 

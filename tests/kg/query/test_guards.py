@@ -29,11 +29,10 @@ from kg.query.guards import (
     ALLOWED_URLS_SETTING,
     MAX_CHAIN,
     MAX_QUERY_DEPTH,
-    MAX_RDF_DEPTH,
     check_query_safety,
-    check_rdf_body_safety,
     check_update_safety,
 )
+from kg.rdf.body_guards import MAX_RDF_DEPTH, check_rdf_body_safety
 
 # --- a local listener that counts connections -------------------------------------------
 

@@ -11,7 +11,8 @@ import pytest
 
 from kg.errors import BadParameter, KgError, MissingParameter, UnknownQuery, UnknownResource
 from kg.graph import KnowledgeGraph
-from kg.query.stored_queries import QueryParam, StoredQueryCatalogue, read_stored_query
+from kg.query.query_files import QueryParam, read_stored_query
+from kg.query.stored_queries import StoredQueryCatalogue
 from kg.rdf.formats import serialize_results
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -1,4 +1,4 @@
-"""The 12 stored queries answer the analyst questions of ../shared/domain/BRIEF.md.
+"""The 12 stored queries answer the analyst questions of docs/brief.md.
 
 Each query runs on the bundled data as the service runs it (the union of all graphs as the
 default graph, parameters bound as typed terms through pyoxigraph's substitutions) and its
@@ -36,7 +36,7 @@ SEPARATOR = " | "
 
 Row = dict[str, Any]
 
-# ---- the contract (../shared/CONTRACT.md, "Stored queries") -----------------------------
+# ---- the contract (docs/contract.md, "Stored queries") -----------------------------
 
 CONTRACT_PARAMS: dict[str, dict[str, bool]] = {
     "loi-only-obligations": {},
@@ -56,7 +56,7 @@ CONTRACT_PARAMS: dict[str, dict[str, bool]] = {
 NAMES = list(CONTRACT_PARAMS)
 PARAM_TYPES = {"firm", "person", "string", "integer", "decimal", "iri"}
 
-# ---- the brief (../shared/domain/BRIEF.md) ------------------------------------------------
+# ---- the brief (docs/brief.md) ------------------------------------------------
 
 BRIEF_QUESTIONS = {
     "loi-only-obligations": "Which obligations rest only on non-binding agreements (letters"

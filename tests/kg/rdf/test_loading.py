@@ -24,7 +24,9 @@ from kg.errors import (
 from kg.graph import KnowledgeGraph
 from kg.namespaces import ARTICLE_GRAPH, BASE_IRI, LOADS_GRAPH, ONTOLOGY_GRAPH
 from kg.query.guards import check_query_safety
-from kg.rdf.loading import bootstrap, parse_rdf_bytes, parse_rdf_file, prepare_load
+from kg.rdf.bootstrap import bootstrap
+from kg.rdf.loading import prepare_load
+from kg.rdf.parsing import parse_rdf_bytes, parse_rdf_file
 from kg.store.embedded import EmbeddedStore
 
 TEST_DATA = Path(__file__).parents[2] / "data"

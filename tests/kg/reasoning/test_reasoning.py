@@ -8,12 +8,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.config import PROJECT_ROOT
+from kg.bundled import BUNDLE_DIR
 from kg.errors import BadParameter, Inconsistent
 from kg.namespaces import AICAP, BASE_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from kg.rdf.loading import skolemize
 from kg.reasoning.reasoner import ReasoningOutcome, reason
-from kg.store.embedded import Change, EmbeddedStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
+from kg.store.skolem import skolemize
 
 EX = "http://example.org/test#"
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
@@ -224,10 +225,10 @@ def test_reasoner_prints_nothing_and_leaves_no_temporary_files(
 
 def load_bundled(store: EmbeddedStore) -> None:
     """Load ontology/*.ttl into the ontology graph and data/*.trig with their own graphs."""
-    for path in sorted((PROJECT_ROOT / "ontology").glob("*.ttl")):
+    for path in sorted((BUNDLE_DIR / "ontology").glob("*.ttl")):
         quads = [ox.Quad(t.subject, t.predicate, t.object, ONTOLOGY) for t in ox.parse(path=path)]
         store.apply_change(Change(added=skolemize(quads, BASE_IRI)))
-    for path in sorted((PROJECT_ROOT / "data").glob("*.trig")):
+    for path in sorted((BUNDLE_DIR / "data").glob("*.trig")):
         store.apply_change(Change(added=skolemize(ox.parse(path=path), BASE_IRI)))
 
 

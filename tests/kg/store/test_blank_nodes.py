@@ -15,8 +15,10 @@ import pytest
 
 from kg.errors import KgError
 from kg.namespaces import BASE_IRI
-from kg.rdf.loading import SKOLEM_PATH, deskolemize, prepare_load, skolemize
-from kg.store.embedded import Change, EmbeddedStore
+from kg.rdf.loading import prepare_load
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
+from kg.store.skolem import SKOLEM_PATH, deskolemize, skolemize
 
 EX = "http://example.org/"
 P = ox.NamedNode(EX + "p")

@@ -6,7 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import QuerySyntaxError
-from kg.store.embedded import Change, EmbeddedStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
 
 EX = "http://example.org/count/"
 

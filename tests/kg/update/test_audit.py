@@ -13,7 +13,7 @@ from kg.config import Settings
 from kg.errors import ShapeViolation
 from kg.graph import LOCAL_ACTOR, KnowledgeGraph
 from kg.namespaces import AICAP, AUDIT_GRAPH, BASE_IRI, ONTOLOGY_GRAPH
-from kg.store.embedded import Change
+from kg.store.protocol import Change
 from kg.update.audit import Write, audit_record
 
 DATA = Path(__file__).parents[2] / "data"

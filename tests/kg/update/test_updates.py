@@ -29,8 +29,9 @@ from kg.errors import (
 )
 from kg.graph import KnowledgeGraph
 from kg.namespaces import AICAP, AUDIT_GRAPH, BASE_IRI
-from kg.rdf.loading import SKOLEM_PATH
-from kg.store.embedded import Change, EmbeddedStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
+from kg.store.skolem import SKOLEM_PATH
 from kg.update.sparql_update import (
     UpdateDataset,
     apply_update,
@@ -345,7 +346,7 @@ def test_a_large_insert_data_parses_quickly() -> None:
     started = time.perf_counter()
     parsed = parse_update(PREFIX + f"INSERT DATA {{ GRAPH ex:g {{ {triples} }} }}")
     assert len(parsed.operations[0].data) == 20_000
-    assert time.perf_counter() - started < 5.0  # rdflib alone: minutes (kg/update_text.py)
+    assert time.perf_counter() - started < 5.0  # rdflib alone: minutes
 
 
 def test_quad_data_keeps_graphs_strings_and_comments_apart() -> None:

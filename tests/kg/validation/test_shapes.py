@@ -1,7 +1,7 @@
-"""The SHACL shapes of shapes/ (issue 3, point 4): the bundled data conforms, and no shape
+"""The SHACL shapes of shapes/: the bundled data conforms, and no shape
 is decoration.
 
-pyshacl is called directly, independent of kg/validation.py: the data graph is the union
+pyshacl is called directly, independent of kg/validation/: the data graph is the union
 of data/*.trig with the ontology merged in (SHACL follows rdfs:subClassOf in the data
 graph). Each mutation case changes the bundled data by a few triples and expects one new
 result: its source shape (and the node shape it belongs to), constraint component, focus

@@ -2,8 +2,8 @@
 
 The base data conforms with no result at all, so a full validation of
 (store + added - removed) reports exactly what the change can affect: the results of
-`validate_change` must equal those of `validate_store` on a copy with the change applied
-(issue 3, point 6). The shapes, ontology and data here are self-contained, so the project's
+`validate_change` must equal those of `validate_store` on a copy with the change applied.
+The shapes, ontology and data here are self-contained, so the project's
 own shapes can change without touching these tests.
 """
 
@@ -17,14 +17,11 @@ import pytest
 from rdflib import Graph
 
 from kg.errors import RdfSyntaxError
-from kg.store.embedded import Change, EmbeddedStore
-from kg.validation.shacl import (
-    ValidationResult,
-    load_shapes,
-    scope_change,
-    validate_change,
-    validate_store,
-)
+from kg.store.embedded import EmbeddedStore
+from kg.store.protocol import Change
+from kg.validation.report import ValidationResult
+from kg.validation.scoping import scope_change
+from kg.validation.shacl import load_shapes, validate_change, validate_store
 
 EX = "http://example.org/"
 G1 = ox.NamedNode(EX + "graph/one")

@@ -15,8 +15,8 @@ import rdflib
 from kg.config import Settings
 from kg.errors import UnknownResource
 from kg.namespaces import AICAP, ANNOUNCEMENTS_GRAPH, ARTICLE_GRAPH, BASE_IRI
+from kg.rdf.bootstrap import bundled_load
 from kg.rdf.formats import RdfSyntax, rdf_syntax
-from kg.rdf.loading import bundled_load
 from kg.store.embedded import EmbeddedStore
 from kg.views import resources
 from kg.views.display import format_literal, plain, scaled

@@ -11,13 +11,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from kg.config import Settings
-from kg.query.stored_queries import (
-    PARAM_TYPES,
-    RESOURCE_CLASSES,
-    QueryParam,
-    StoredQuery,
-    StoredQueryCatalogue,
-)
+from kg.query.query_files import PARAM_TYPES, QueryParam, StoredQuery
+from kg.query.stored_queries import RESOURCE_CLASSES, StoredQueryCatalogue
 from kg.views.openapi import API_RESULT_FORMATS, OPENAPI_VERSION, TRUNCATED_HEADER, build_openapi
 
 

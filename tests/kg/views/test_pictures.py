@@ -1,4 +1,4 @@
-"""The pictures are drawn from the graph's data (issue 5, point 5): they show what the stored
+"""The pictures are drawn from the graph's data: they show what the stored
 queries answer, and they change when the data does."""
 
 from __future__ import annotations
