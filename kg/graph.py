@@ -326,13 +326,7 @@ class KnowledgeGraph:
         return Commit(change, report)
 
     def export(self, output: BinaryIO, fmt: str = "trig", graph: str | None = None) -> None:
-        """Write the dataset, or one graph, with its graph names where the syntax has them.
-
-        Args:
-            output: a binary stream.
-            fmt: nq, trig, ttl or jsonld (or any RDF syntax name of `kg.rdf.formats`). Turtle
-                of the whole dataset is the merge of all its graphs.
-            graph: one graph's IRI; None for the whole dataset.
+        """Write the dataset, or one graph, to `output` (`kg.rdf.export.write_dataset`).
 
         Raises:
             UnsupportedFormat: an unknown format name.
