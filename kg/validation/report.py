@@ -11,10 +11,20 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 _PASSING_SEVERITIES = frozenset({"sh:Warning", "sh:Info"})
+_RANGE_COMPONENTS = frozenset(
+    {
+        SH.MinExclusiveConstraintComponent,
+        SH.MinInclusiveConstraintComponent,
+        SH.MaxExclusiveConstraintComponent,
+        SH.MaxInclusiveConstraintComponent,
+    }
+)
+"""Comparisons that a value of the wrong datatype fails too: one mistake, one result."""
+_DATATYPE = SH.DatatypeConstraintComponent
 
 
 @dataclass(frozen=True)
@@ -86,14 +96,101 @@ def build_report(report: Graph, shapes: Graph) -> ValidationReport:
     Returns:
         The results sorted by focus node, shape, constraint component and value.
     """
+    _drop_repeated_range_results(report)
+    _explain_datatypes(report, shapes)
+    results = [_result(report, shapes, node) for node in report.objects(None, SH.result)]
+    return _finish(report, results)
+
+
+def with_results(report: ValidationReport, extra: list[ValidationResult]) -> ValidationReport:
+    """Return `report` with more results (checks SHACL cannot express), verdict recomputed.
+
+    Each result is also written into the report graph as an ``sh:ValidationResult``, so
+    the Turtle report says what the JSON says.
+    """
+    if not extra:
+        return report
+    graph = report.graph
+    root = next(graph.subjects(RDF.type, SH.ValidationReport))
+    for result in extra:
+        node = BNode()
+        graph.add((root, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, URIRef(result.focus_node)))
+        if result.result_path is not None:
+            graph.add((node, SH.resultPath, URIRef(result.result_path)))
+        graph.add((node, SH.sourceShape, URIRef(result.source_shape)))
+        component = URIRef(result.source_constraint_component)
+        graph.add((node, SH.sourceConstraintComponent, component))
+        graph.add((node, SH.resultSeverity, SH[result.severity.removeprefix("sh:")]))
+        graph.add((node, SH.resultMessage, Literal(result.message)))
+    return _finish(graph, [*report.results, *extra])
+
+
+def _finish(report: Graph, results: list[ValidationResult]) -> ValidationReport:
     results = sorted(
-        (_result(report, shapes, node) for node in report.objects(None, SH.result)),
+        results,
         key=lambda r: (r.focus_node, r.source_shape, r.source_constraint_component, str(r.value)),
     )
     conforms = not any(r.severity not in _PASSING_SEVERITIES for r in results)
     for root in report.subjects(RDF.type, SH.ValidationReport):
         report.set((root, SH.conforms, Literal(conforms)))
     return ValidationReport(conforms, results, report, _text(conforms, results))
+
+
+def _drop_repeated_range_results(report: Graph) -> None:
+    """Remove the range results that repeat a worse mistake in the same value.
+
+    ``"five"`` as an amount breaks sh:datatype xsd:decimal, and SHACL reports
+    sh:minExclusive on it too, which says nothing more: the user gets one result. Likewise a
+    negative amount breaks sh:minExclusive 0; the warning that it is below a million
+    (a figure in billions?) would only mislead.
+    """
+    results = list(report.objects(None, SH.result))
+    mistyped = {_where(report, n) for n in results if _component(report, n) == _DATATYPE}
+    violated = {_where(report, n) for n in results if _is_violation(report, n)}
+    for node in results:
+        if _component(report, node) not in _RANGE_COMPONENTS:
+            continue
+        where = _where(report, node)
+        if where in mistyped or (not _is_violation(report, node) and where in violated):
+            report.remove((None, SH.result, node))
+            report.remove((node, None, None))
+
+
+def _component(report: Graph, node: Node) -> Node | None:
+    return report.value(node, SH.sourceConstraintComponent)
+
+
+def _is_violation(report: Graph, node: Node) -> bool:
+    return report.value(node, SH.resultSeverity) == SH.Violation
+
+
+def _where(report: Graph, node: Node) -> tuple[Node | None, ...]:
+    return tuple(report.value(node, p) for p in (SH.focusNode, SH.resultPath, SH.value))
+
+
+def _explain_datatypes(report: Graph, shapes: Graph) -> None:
+    """Say in a datatype result's message which datatype the value has and which it needs."""
+    for node in report.objects(None, SH.result):
+        if report.value(node, SH.sourceConstraintComponent) != SH.DatatypeConstraintComponent:
+            continue
+        expected = shapes.value(report.value(node, SH.sourceShape), SH.datatype)
+        value = report.value(node, SH.value)
+        if expected is None or value is None:
+            continue
+        has = value.datatype if isinstance(value, Literal) else None
+        has_text = "not a literal" if not isinstance(value, Literal) else _xsd(has or XSD.string)
+        note = f"{value.n3()} is {has_text}, not {_xsd(expected)}"
+        messages = list(report.objects(node, SH.resultMessage))
+        report.remove((node, SH.resultMessage, None))
+        for message in messages or [Literal("wrong datatype")]:
+            report.add((node, SH.resultMessage, Literal(f"{message} ({note})")))
+
+
+def _xsd(datatype: Node) -> str:
+    text = str(datatype)
+    return "xsd:" + text[len(str(XSD)) :] if text.startswith(str(XSD)) else text
 
 
 def _result(report: Graph, shapes: Graph, node: Node) -> ValidationResult:

@@ -27,8 +27,9 @@ from kg.errors import KgError, RdfSyntaxError
 from kg.store.protocol import Change, Store
 from kg.store.terms import OxTerm, to_rdflib
 from kg.validation.read_plan import ReadPlan
-from kg.validation.report import ValidationReport, build_report
+from kg.validation.report import ValidationReport, build_report, with_results
 from kg.validation.scoping import changed_graph, plan_for, scope
+from kg.validation.vocabulary import undeclared_terms
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def load_shapes(shapes_dir: Path) -> Graph:
 
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> ValidationReport:
     """Validate a whole graph (with the ontology merged in) against the shapes with pyshacl."""
-    return _validate_merged(data + ontology, shapes)
+    vocabulary = undeclared_terms(data, ontology, data)
+    return with_results(_validate_merged(data + ontology, shapes), vocabulary)
 
 
 def validate_store(store: Store, shapes: Graph, ontology: Graph) -> ValidationReport:
@@ -69,7 +71,8 @@ def validate_store(store: Store, shapes: Graph, ontology: Graph) -> ValidationRe
         merged.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     for triple in ontology:
         merged.add(triple)
-    return _validate_merged(merged, shapes)
+    vocabulary = undeclared_terms(merged, ontology, merged)
+    return with_results(_validate_merged(merged, shapes), vocabulary)
 
 
 def validate_change(
@@ -85,13 +88,18 @@ def validate_change(
     Shapes with SPARQL-based or custom constraints cannot be scoped; then the whole store
     is validated (slow; logged as a warning).
     """
+    added = [
+        (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in change.added
+    ]
+    vocabulary = undeclared_terms(added, ontology, added)
     plan = plan_for(shapes)
     if plan.unscoped_reason is not None:
         log.warning("validating the whole store: %s", plan.unscoped_reason)
-        return _validate_merged(changed_graph(store, change, ontology), shapes)
+        report = _validate_merged(changed_graph(store, change, ontology), shapes)
+        return with_results(report, vocabulary)
     focus, graph = scope(plan, store, change, ontology)
     with plan.lock:
-        return _validate_scope(plan, focus, graph)
+        return with_results(_validate_scope(plan, focus, graph), vocabulary)
 
 
 def _validate_merged(data: Graph, shapes: Graph) -> ValidationReport:

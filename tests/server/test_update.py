@@ -345,3 +345,20 @@ def obligation_iri(name: str) -> ox.NamedNode:
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_update_with_a_misspelt_property_is_422_naming_the_declared_one_and_nothing_written(
+    write_client: FlaskClient, write_kg: KnowledgeGraph, write_headers: dict[str, str]
+) -> None:
+    text = obligation_update("misspelt", "1000000000.0").replace(
+        "aicap:amountUSD", "aicap:ammountUSD"
+    )
+    before = write_kg.triple_count()
+
+    response = post_update(write_client, text, write_headers)
+
+    assert response.status_code == 422
+    messages = [r["message"] for r in json.loads(response.data)["results"]]
+    assert any("did you mean aicap:amountUSD?" in m for m in messages), messages
+    assert write_kg.triple_count() == before
+    assert list(write_kg.store.quads(obligation_iri("misspelt"))) == []

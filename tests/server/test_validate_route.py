@@ -38,7 +38,9 @@ def test_a_conforming_body_is_200_conforms_true_and_nothing_is_written(
     client: FlaskClient, kg: KnowledgeGraph
 ) -> None:
     before = kg.triple_count()
-    response = client.post("/validate", data=obligation("fine", "1.0"), content_type=TURTLE)
+    response = client.post(
+        "/validate", data=obligation("fine", "1000000000.0"), content_type=TURTLE
+    )
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.json == {"conforms": True, "results": []}
@@ -124,3 +126,30 @@ def test_validate_needs_no_token_and_writes_nothing_on_a_writable_service(
     assert response.json["conforms"] is True
     assert write_kg.triple_count() == before
     assert list(write_kg.store.quads(subject("w"))) == []
+
+
+def test_a_misspelt_class_is_reported_with_the_declared_one_and_nothing_is_written(
+    client: FlaskClient, kg: KnowledgeGraph
+) -> None:
+    body = obligation("typo", "1000000000.0").replace(
+        b"a aicap:PaymentObligation", b"a aicap:PaymentObligaton"
+    )
+    before = kg.triple_count()
+
+    response = client.post("/validate", data=body, content_type=TURTLE)
+
+    report = json.loads(response.data)
+    assert response.status_code == 200 and report["conforms"] is False
+    messages = [r["message"] for r in report["results"] if r["severity"] == "sh:Violation"]
+    assert any("did you mean aicap:PaymentObligation?" in m for m in messages), messages
+    assert kg.triple_count() == before
+
+
+def test_a_string_amount_is_one_result_that_names_the_datatypes(client: FlaskClient) -> None:
+    response = client.post(
+        "/validate", data=obligation("text", '"five billion"'), content_type=TURTLE
+    )
+
+    (result,) = json.loads(response.data)["results"]
+    assert result["sourceConstraintComponent"] == "sh:DatatypeConstraintComponent"
+    assert "is xsd:string, not xsd:decimal" in result["message"]
