@@ -134,6 +134,7 @@ class KnowledgeGraph:
         graph_format: str = "turtle",
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResponse:
         """Run an ad hoc SPARQL query in a query worker and return the serialized answer.
 
@@ -143,6 +144,7 @@ class KnowledgeGraph:
             graph_format: the `kg.rdf.formats.RDF_SYNTAXES` name for CONSTRUCT and DESCRIBE.
             default_graphs: IRIs whose merge is the default graph (`default-graph-uri`).
             named_graphs: IRIs that GRAPH may see (`named-graph-uri`).
+            base_iri: what relative IRIs in the query resolve against (the request URL).
 
         Returns:
             The body in the format of the query's kind, cut after
@@ -160,7 +162,11 @@ class KnowledgeGraph:
         request = client_request(
             sparql, self.settings, default_graphs=default_graphs, named_graphs=named_graphs
         )
-        return self._run(replace(request, result_format=result_format, graph_format=graph_format))
+        return self._run(
+            replace(
+                request, result_format=result_format, graph_format=graph_format, base_iri=base_iri
+            )
+        )
 
     def execute_stored(
         self, name: str, params: Mapping[str, str], *, result_format: str = "json"

@@ -4,7 +4,9 @@
 of them (400 otherwise, and for a graph that is not an IRI).
 
 - GET / HEAD: the graph in the syntax Accept prefers (Turtle, N-Triples, N-Quads, TriG,
-  JSON-LD, RDF/XML; 406 lists them); 404 for an unknown named graph.
+  JSON-LD, RDF/XML; 406 lists them); 404 for an unknown named graph. Blank nodes come back
+  as blank nodes, so what a client PUT it GETs back isomorphic; ``?skolem=true`` gives the
+  Skolem IRIs the store keeps, which a later write may name.
 - PUT: replace the graph; POST: add to it. 201 when the graph is new, 204 otherwise.
   A POST to ``/graph-store`` without a graph creates a new graph (GSP 5.5): 201, with its
   IRI in ``Location``.
@@ -50,7 +52,8 @@ def get_graph() -> Response:
     target = requested_graph()
     syntax = choose_format(RDF_SYNTAXES)
     quads = read_graph(current_kg(), target)
-    return negotiated(serialize_graph(quads, syntax), content_type(syntax))
+    keep = flag("skolem")
+    return negotiated(serialize_graph(quads, syntax, keep_skolem_iris=keep), content_type(syntax))
 
 
 @bp.put(ROUTE)
@@ -99,11 +102,27 @@ def requested_graph() -> GraphTarget:
     return graph_target(default="default" in request.args, graph=graphs[0] if graphs else None)
 
 
+def flag(name: str) -> bool:
+    """Read a boolean query parameter: absent or ``false`` is False, ``true`` True.
+
+    Raises:
+        BadParameter: any other value (400).
+    """
+    value = request.args.get(name, "false").lower()
+    if value not in {"true", "false"}:
+        raise BadParameter(f"{name}={value!r} is not a boolean", f"use {name}=true or {name}=false")
+    return value == "true"
+
+
 def body_quads(target: GraphTarget) -> list[ox.Quad]:
     """Parse the request body into the target graph, its Content-Type giving the syntax."""
     kg = current_kg()
     return read_body(
-        request.get_data(), request.mimetype, max_bytes=kg.settings.max_body_bytes, into=target
+        request.get_data(),
+        request.mimetype,
+        max_bytes=kg.settings.max_body_bytes,
+        into=target,
+        base_iri=request.url,
     )
 
 

@@ -64,6 +64,7 @@ def sparql() -> Response:
         graph_format=(graphs or RDF_SYNTAXES[0]).name,
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
+        base_iri=request.base_url,
     )
     # A kind with no acceptable format is a 406 that lists that kind's formats.
     fmt: ResultsFormat | RdfSyntax

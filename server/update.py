@@ -44,7 +44,7 @@ def answer_update() -> Response:
         using=_graph_iris(params, "using-graph-uri"),
         using_named=_graph_iris(params, "using-named-graph-uri"),
     )
-    apply_update(current_kg(), text, actor=actor, dataset=dataset)
+    apply_update(current_kg(), text, actor=actor, dataset=dataset, base_iri=request.base_url)
     return Response(status=204)
 
 

@@ -19,5 +19,5 @@ bp = Blueprint("validation", __name__)
 @bp.post("/validate")
 def validate() -> Response:
     """Answer the report of validating the body in the context of the stored graph."""
-    report = validate_body(current_kg(), request.get_data(), request.mimetype)
+    report = validate_body(current_kg(), request.get_data(), request.mimetype, request.url)
     return report_response(report)

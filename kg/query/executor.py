@@ -52,6 +52,8 @@ class QueryRequest:
             `default_graphs` or `named_graphs` is given, which make the whole dataset.
         result_format: a `kg.rdf.formats.RESULTS_FORMATS` name, for SELECT and ASK.
         graph_format: a `kg.rdf.formats.RDF_SYNTAXES` name, for CONSTRUCT and DESCRIBE.
+        base_iri: what relative IRIs of the query resolve against (the request's URL, as
+            the SPARQL 1.1 Protocol and RFC 3986 say); None leaves them an error.
     """
 
     sparql: str
@@ -62,6 +64,7 @@ class QueryRequest:
     hidden_graphs: tuple[str, ...] = ()
     result_format: str = "json"
     graph_format: str = "turtle"
+    base_iri: str | None = None
 
     def __post_init__(self) -> None:
         """Check the format names now rather than in the worker.
@@ -248,6 +251,8 @@ def _query_options(request: QueryRequest) -> dict[str, Any]:
         options["use_default_graph_as_union"] = request.union_default_graph
     if request.named_graphs is not None:
         options["named_graphs"] = [_iri(iri, "named graph") for iri in request.named_graphs]
+    if request.base_iri is not None:
+        options["base_iri"] = request.base_iri
     if request.substitutions:
         options["substitutions"] = {
             _variable(name): _term(name, text) for name, text in request.substitutions.items()

@@ -75,6 +75,7 @@ def parse_rdf_bytes(
     media_type: str,
     default_graph: ox.NamedNode | str | None = None,
     source: str = "body",
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
     """Parse an RDF document whose syntax a media type gives (an HTTP body).
 
@@ -83,13 +84,16 @@ def parse_rdf_bytes(
         media_type: its Content-Type (parameters such as charset are ignored).
         default_graph: as for `parse_rdf_file`.
         source: how error messages name the document.
+        base_iri: what relative IRIs resolve against (the request URL, RFC 3986 5.1.3);
+            None leaves them an error.
 
     Raises:
         BadParameter: `default_graph` is not an absolute IRI.
         UnsupportedFormat: an unknown media type; the message lists the accepted ones.
         RdfSyntaxError: the bytes do not parse; the message gives line and column.
     """
-    return _parse(data, rdf_syntax_for_media_type(media_type), default_graph, source)
+    syntax = rdf_syntax_for_media_type(media_type)
+    return _parse(data, syntax, default_graph, source, base_iri=base_iri)
 
 
 def _parse(
@@ -98,11 +102,12 @@ def _parse(
     default_graph: ox.NamedNode | str | None,
     source: str,
     progress: Callable[[int, int], None] | None = None,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
     if isinstance(default_graph, str):
         default_graph = graph_iri(default_graph)
     try:
-        quads = _read_quads(data, syntax, progress)
+        quads = _read_quads(data, syntax, progress, base_iri)
     except SyntaxError as exc:
         raise _syntax_error(exc, data, syntax, source) from None
     if default_graph is None:
@@ -111,7 +116,10 @@ def _parse(
 
 
 def _read_quads(
-    data: bytes, syntax: RdfSyntax, progress: Callable[[int, int], None] | None
+    data: bytes,
+    syntax: RdfSyntax,
+    progress: Callable[[int, int], None] | None,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
     """Parse, telling `progress` how far the parser has read (it reads the stream in chunks).
 
@@ -119,10 +127,15 @@ def _read_quads(
         SyntaxError: pyoxigraph's, with the position.
     """
     if progress is None:
-        return list(ox.parse(data, format=syntax.ox_format, rename_blank_nodes=True))
+        return list(
+            ox.parse(data, format=syntax.ox_format, base_iri=base_iri, rename_blank_nodes=True)
+        )
     stream = io.BytesIO(data)
     quads = []
-    for quad in ox.parse(stream, format=syntax.ox_format, rename_blank_nodes=True):
+    quads_read = ox.parse(
+        stream, format=syntax.ox_format, base_iri=base_iri, rename_blank_nodes=True
+    )
+    for quad in quads_read:
         quads.append(quad)
         if len(quads) % PROGRESS_EVERY_QUADS == 0:
             progress(stream.tell(), len(quads))

@@ -50,11 +50,15 @@ def skolemize(
 
 
 def deskolemize(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Turn Skolem IRIs (any base) back into blank nodes, the same IRI into the same node."""
+    """Turn Skolem IRIs (any base) back into blank nodes, the same IRI into the same node.
+
+    The node's label starts with a letter: RDF/XML writes labels as rdf:nodeID, which must
+    be an XML name, and the ids minted here are hexadecimal.
+    """
 
     def node(term: ox.NamedNode) -> ox.BlankNode | ox.NamedNode:
         head, found, tail = term.value.rpartition("/" + SKOLEM_PATH)
-        return ox.BlankNode(tail) if found and head and tail.isalnum() else term
+        return ox.BlankNode("b" + tail) if found and head and tail.isalnum() else term
 
     return [_map_terms(t, node) for t in triples]
 

@@ -25,6 +25,7 @@ from kg.rdf.body_guards import check_rdf_body_safety
 from kg.rdf.formats import RdfSyntax
 from kg.rdf.parsing import graph_iri, parse_rdf_bytes
 from kg.store.protocol import Change, Store
+from kg.store.skolem import deskolemize
 from kg.update.audit import Write
 from kg.update.commit import WriteTarget
 from kg.validation.report import ValidationReport
@@ -83,16 +84,46 @@ def read_graph(kg: WriteTarget, target: GraphTarget) -> list[ox.Quad]:
     return list(kg.store.quads(graph=target.node))
 
 
-def serialize_graph(quads: list[ox.Quad], syntax: RdfSyntax) -> bytes:
-    """Write a graph's quads: with their graph name in N-Quads and TriG, as triples otherwise."""
+def serialize_graph(
+    quads: list[ox.Quad], syntax: RdfSyntax, *, keep_skolem_iris: bool = False
+) -> bytes:
+    """Write one graph as a client sent it, so that a PUT and a GET round-trip.
+
+    Blank nodes were stored as Skolem IRIs (`kg.store.skolem`); they go back as blank
+    nodes unless `keep_skolem_iris` (a client that wants to name them in a later write).
+    N-Quads and TriG carry the graph's name; every other syntax, JSON-LD included, gets
+    the triples alone: a JSON-LD reader loading a graph finds them at the top level, not
+    inside a named ``@graph``.
+
+    Args:
+        quads: the graph's quads, all with the same graph name.
+        syntax: the negotiated syntax.
+        keep_skolem_iris: write Skolem IRIs as stored.
+    """
+    triples = [q.triple for q in quads]
+    if not keep_skolem_iris:
+        triples = deskolemize(triples)
+    items: list[ox.Quad] | list[ox.Triple] = triples
+    if quads and syntax.name in _GRAPH_NAMING_SYNTAXES:
+        graph = quads[0].graph_name
+        items = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     output = io.BytesIO()
-    items = quads if syntax.supports_datasets else [q.triple for q in quads]
     ox.serialize(items, output, syntax.ox_format, prefixes=PREFIXES)
     return output.getvalue()
 
 
+_GRAPH_NAMING_SYNTAXES = frozenset({"nquads", "trig"})
+"""Syntaxes in which a GET of one graph keeps its name (JSON-LD could, but readers of a
+graph would not look inside a named ``@graph``)."""
+
+
 def read_body(
-    data: bytes, media_type: str, *, max_bytes: int, into: GraphTarget | None = None
+    data: bytes,
+    media_type: str,
+    *,
+    max_bytes: int,
+    into: GraphTarget | None = None,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
     """Parse an RDF body whose syntax the media type gives, after the guards.
 
@@ -101,6 +132,7 @@ def read_body(
         media_type: its Content-Type.
         max_bytes: the body limit (`Settings.max_body_bytes`).
         into: put the triples in this graph; then a body that names graphs is refused.
+        base_iri: what relative IRIs resolve against (the request URL).
 
     Raises:
         UnsupportedFormat: a media type the service does not parse (415).
@@ -111,7 +143,7 @@ def read_body(
         BadInput: `into` is given and the body has quads in named graphs (400).
     """
     check_rdf_body_safety(data, media_type, max_bytes=max_bytes)
-    quads = parse_rdf_bytes(data, media_type, source="the body")
+    quads = parse_rdf_bytes(data, media_type, source="the body", base_iri=base_iri)
     if into is None:
         return quads
     named = next((q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)), None)
@@ -124,13 +156,15 @@ def read_body(
     return [ox.Quad(q.subject, q.predicate, q.object, into.node) for q in quads]
 
 
-def validate_body(kg: WriteTarget, data: bytes, media_type: str) -> ValidationReport:
+def validate_body(
+    kg: WriteTarget, data: bytes, media_type: str, base_iri: str | None = None
+) -> ValidationReport:
     """Validate an RDF body as new triples in the context of the stored graph; write nothing.
 
     Raises:
         as `read_body`.
     """
-    quads = read_body(data, media_type, max_bytes=kg.settings.max_body_bytes)
+    quads = read_body(data, media_type, max_bytes=kg.settings.max_body_bytes, base_iri=base_iri)
     return kg.validate(Change(added=quads))
 
 

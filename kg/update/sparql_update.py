@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import pyoxigraph as ox
@@ -98,7 +98,12 @@ class ParsedUpdate:
 
 
 def apply_update(
-    kg: WriteTarget, text: str, *, actor: str, dataset: UpdateDataset | None = None
+    kg: WriteTarget,
+    text: str,
+    *,
+    actor: str,
+    dataset: UpdateDataset | None = None,
+    base_iri: str | None = None,
 ) -> Commit:
     """Parse an update, compute its change, validate it and commit it in one transaction.
 
@@ -107,6 +112,8 @@ def apply_update(
         text: the update, as the client sent it.
         actor: the token holder's name, for the audit trail.
         dataset: the protocol's using-graph-uri / using-named-graph-uri.
+        base_iri: what relative IRIs resolve against (the request URL); the update's own
+            BASE declarations come after it, so they win.
 
     Raises:
         TooComplex: the update is longer or more nested than the service parses (400).
@@ -119,7 +126,10 @@ def apply_update(
     """
     settings = kg.settings
     parsed = parse_update(
-        text, allowed_urls=settings.allowed_service_urls, max_bytes=settings.max_body_bytes
+        text,
+        allowed_urls=settings.allowed_service_urls,
+        max_bytes=settings.max_body_bytes,
+        base_iri=base_iri,
     )
     dataset = dataset or UpdateDataset()
     check_dataset(parsed, dataset)
@@ -132,7 +142,11 @@ def apply_update(
 
 
 def parse_update(
-    text: str, *, allowed_urls: Iterable[str] = (), max_bytes: int = 10 * 1024 * 1024
+    text: str,
+    *,
+    allowed_urls: Iterable[str] = (),
+    max_bytes: int = 10 * 1024 * 1024,
+    base_iri: str | None = None,
 ) -> ParsedUpdate:
     """Read an update into its operations, refusing what must not be run.
 
@@ -146,7 +160,9 @@ def parse_update(
     allowed = tuple(allowed_urls)
     check_update_safety(text, allowed_urls=allowed)
     texts = split_operations(text)
-    algebra = _rdflib_operations(blank_data(text, texts), text)
+    if base_iri is not None:  # first in each prologue, so that the update's own BASE wins
+        texts = [replace(t, prologue=(f"BASE <{base_iri}>", *t.prologue)) for t in texts]
+    algebra = _rdflib_operations(blank_data(text, texts), text, base_iri)
     if len(algebra) != len(texts):
         raise KgError(f"the update has {len(algebra)} operations for rdflib, {len(texts)} here")
     operations = []
@@ -212,7 +228,7 @@ def update_change(
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _rdflib_operations(text: str, original: str) -> list[CompValue]:
+def _rdflib_operations(text: str, original: str, base_iri: str | None) -> list[CompValue]:
     """Parse with rdflib the text whose quad data is blanked out (`original` has it)."""
     size = len(_SPACE.sub("", text))
     if size > MAX_PARSED_BYTES:
@@ -222,13 +238,13 @@ def _rdflib_operations(text: str, original: str) -> list[CompValue]:
             "send data in INSERT DATA / DELETE DATA blocks (any size) or by /graph-store",
         )
     try:
-        return list(translateUpdate(parseUpdate(text)).algebra)
+        return list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
     except ParseBaseException as exc:
         rdflib_error = QuerySyntaxError(
             f"SPARQL update syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
             f"near: {exc.line.strip()[:80]}",
         )
-        raise _engine_syntax_error(original) or rdflib_error from None
+        raise _engine_syntax_error(original, base_iri) or rdflib_error from None
     except RecursionError:
         raise TooComplex(
             "the update nests too deeply for the parser", "flatten the nesting"
@@ -243,7 +259,7 @@ def _rdflib_operations(text: str, original: str) -> list[CompValue]:
         ) from None
 
 
-def _engine_syntax_error(text: str) -> QuerySyntaxError | None:
+def _engine_syntax_error(text: str, base_iri: str | None) -> QuerySyntaxError | None:
     """Ask pyoxigraph where an update that rdflib refused goes wrong (its positions are exact).
 
     pyparsing often reports a failure at the start of the operation that failed; the
@@ -251,7 +267,7 @@ def _engine_syntax_error(text: str) -> QuerySyntaxError | None:
     run on an empty in-memory store, after the guards: nothing can be read or fetched.
     """
     try:
-        ox.Store().update(text)
+        ox.Store().update(text, base_iri=base_iri)
     except SyntaxError as exc:
         message = str(exc.msg)
         match = re.match(r"error at (\d+):(\d+): ", message)

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from flask.testing import FlaskClient
+from pyld import jsonld
+from rdflib.compare import isomorphic
 from werkzeug.test import TestResponse
 
 from kg.graph import KnowledgeGraph
@@ -28,6 +31,15 @@ EX = "http://example.org/gsp-tests/"
 TURTLE = "text/turtle"
 DATA = Path(__file__).parent.parent / "data"
 P = ox.NamedNode(EX + "p")
+RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "nquads": "nquads",
+    "trig": "trig",
+    "jsonld": "json-ld",
+    "rdfxml": "xml",
+}
+"""Each syntax of the route by rdflib's name for its parser: a reader other than ours."""
 
 
 def fresh_graph() -> str:
@@ -158,6 +170,80 @@ def test_get_answers_the_graph_in_each_syntax(
     }
     assert parsed == {(EX + "a", "1"), (EX + "b", "2")}
     assert len(quads(write_kg, graph)) == 2
+
+
+BLANK_BODY = f"<{EX}a> <{EX}p> [ <{EX}q> 1 ; <{EX}r> [ <{EX}q> 2 ] ] .\n"
+"""A graph with two blank nodes, one inside the other."""
+
+
+@pytest.mark.parametrize("syntax", RDF_SYNTAXES, ids=lambda s: s.name)
+def test_a_blank_node_put_comes_back_as_a_blank_node_in_each_syntax(
+    write_client: FlaskClient, write_headers: dict[str, str], syntax: RdfSyntax
+) -> None:
+    graph = fresh_graph()
+    put(write_client, graph, BLANK_BODY, write_headers)
+
+    response = write_client.get(
+        "/graph-store", query_string={"graph": graph}, headers={"Accept": syntax.media_type}
+    )
+
+    sent = rdflib.Graph().parse(data=BLANK_BODY, format="turtle")
+    got = rdflib.Dataset().parse(data=response.data, format=RDFLIB_FORMATS[syntax.name])
+    triples = rdflib.Graph()
+    for s, p, o, _g in got.quads():
+        triples.add((s, p, o))
+    assert SKOLEM_PATH not in response.text
+    assert isomorphic(triples, sent), response.text
+
+
+def test_json_ld_of_a_graph_reads_back_with_pyld_as_the_same_triples(
+    write_client: FlaskClient, write_headers: dict[str, str]
+) -> None:
+    graph = fresh_graph()
+    put(write_client, graph, BLANK_BODY, write_headers)
+
+    response = write_client.get(
+        "/graph-store", query_string={"graph": graph}, headers={"Accept": "application/ld+json"}
+    )
+
+    nquads = jsonld.to_rdf(json.loads(response.data), {"format": "application/n-quads"})
+    read = rdflib.Graph().parse(data=nquads, format="nt")
+    assert isomorphic(read, rdflib.Graph().parse(data=BLANK_BODY, format="turtle"))
+
+
+def test_skolem_true_gives_the_stored_skolem_iris_a_later_write_may_name(
+    write_client: FlaskClient, write_kg: KnowledgeGraph, write_headers: dict[str, str]
+) -> None:
+    graph = fresh_graph()
+    put(write_client, graph, BLANK_BODY, write_headers)
+
+    response = write_client.get(
+        "/graph-store",
+        query_string={"graph": graph, "skolem": "true"},
+        headers={"Accept": "application/n-triples"},
+    )
+
+    stored = {q.triple for q in quads(write_kg, graph)}
+    read = {q.triple for q in ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES)}
+    assert read == stored
+    assert SKOLEM_PATH in response.text
+    bad = write_client.get("/graph-store", query_string={"graph": graph, "skolem": "maybe"})
+    assert bad.status_code == 400 and "skolem=true" in bad.text
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/turtle", "application/ld+json"])
+def test_head_answers_what_get_answers_without_a_body(
+    write_client: FlaskClient, write_headers: dict[str, str], accept: str | None
+) -> None:
+    graph = fresh_graph()
+    put(write_client, graph, BLANK_BODY, write_headers)
+    headers = {} if accept is None else {"Accept": accept}
+
+    got = write_client.get("/graph-store", query_string={"graph": graph}, headers=headers)
+    head = write_client.head("/graph-store", query_string={"graph": graph}, headers=headers)
+
+    assert (head.status_code, head.headers["Content-Type"]) == (200, got.headers["Content-Type"])
+    assert head.data == b""
 
 
 def test_get_without_accept_is_turtle_and_unknown_accept_is_406(
