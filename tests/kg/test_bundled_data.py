@@ -158,6 +158,7 @@ def test_every_source_is_described(store: ox.Store) -> None:
             store,
             """SELECT ?s ?title ?issued ?lang ?publisher {
                  GRAPH <https://w3id.org/aicap/graph/sources> { ?s a ?kind }
+                 ?kind rdfs:subClassOf* aicap:Source
                  OPTIONAL { ?s <http://purl.org/dc/terms/title> ?title }
                  OPTIONAL { ?s <http://purl.org/dc/terms/issued> ?issued }
                  OPTIONAL { ?s <http://purl.org/dc/terms/language> ?lang }
