@@ -329,7 +329,9 @@ def draw_supplier_bars(
             plants = ax.secondary_xaxis("top", functions=_plant_scale(per_plant))
             plants.set_xlabel(f"nuclear plants ({quantity(per_plant, 'GW')} each)")
         axes_height_in = 0.77 * figure.get_figheight()  # matplotlib's default margins
-        ax.legend(handles=_supplier_legend(firms, colour), loc="upper left", fontsize=8,
+        non_binding = sum(bar.gigawatts for bar in bars if not bar.binding)
+        legend = _supplier_legend(firms, colour, non_binding)
+        ax.legend(handles=legend, loc="upper left", fontsize=8,
                   bbox_to_anchor=(0, -0.6 / axes_height_in), ncol=2, frameon=False)  # fmt: skip
         title = _supplier_title(sum(totals.values()), per_plant, stated_plants)
         ax.set_title(title, fontsize=12, fontweight="bold", loc="left", pad=28 if per_plant else 6)
@@ -341,10 +343,13 @@ def _plant_scale(per_plant: float) -> tuple[Callable[[Any], Any], Callable[[Any]
     return (lambda gw: np.asarray(gw) / per_plant, lambda plants: np.asarray(plants) * per_plant)
 
 
-def _supplier_legend(firms: Sequence[str], colour: Mapping[str, str]) -> list[Patch]:
+def _supplier_legend(
+    firms: Sequence[str], colour: Mapping[str, str], non_binding: float
+) -> list[Patch]:
+    """The firms' colours, and the hatching with how many of the gigawatts it covers."""
     handles = [Patch(color=colour[firm], label=f"committed by {firm}") for firm in firms]
-    handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///",
-                         label="rests only on non-binding agreements"))  # fmt: skip
+    label = f"rests only on non-binding agreements ({quantity(non_binding, 'GW')})"
+    handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label=label))
     return handles
 
 

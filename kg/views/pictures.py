@@ -9,8 +9,9 @@ Three pictures, each read from the stored queries of the questions it illustrate
 - ``commitments-vs-revenue``: a firm's commitments against its revenue (question 3;
   OpenAI unless ``firm`` says otherwise).
 - ``gigawatts-by-supplier``: the gigawatts committed to each supplier (question 4), by
-  committing firm, hatched where they rest only on non-binding agreements, with the
-  nuclear-plant equivalents of the graph's own convention on the top axis.
+  committing firm, hatched where they rest only on non-binding agreements (the query's
+  ``binding`` column), with the nuclear-plant equivalents of the graph's own convention on
+  the top axis.
 
 `render_picture` returns SVG bytes. The drawing (matplotlib, networkx for the layout) is
 in `kg.views.charts`; this module turns rows into what is drawn.
@@ -154,8 +155,8 @@ def commitments_vs_revenue(kg: KnowledgeGraph, params: Mapping[str, str]) -> byt
     bars: list[tuple[str, float | None, str]] = [
         (_qualified("stated total commitments", _text(row, "statedTotalBound")),
          _number(row, "statedTotalUSD"), "commitment"),
-        (f"itemised obligations ({_count(row, 'obligationsWithAmount')} with an amount)",
-         _number(row, "itemisedUSD"), "commitment"),
+        (f"itemised obligations ({_count(row, 'obligationsWithAmount')} with an amount"
+         f"{_non_binding(row)})", _number(row, "itemisedUSD"), "commitment"),
         (_qualified("revenue", ", ".join(filter(None, (_text(row, "revenuePeriod"),
                                                        _text(row, "revenueAsOf"))))),
          _number(row, "revenueUSD"), "revenue"),
@@ -166,6 +167,12 @@ def commitments_vs_revenue(kg: KnowledgeGraph, params: Mapping[str, str]) -> byt
 
 def _qualified(what: str, qualifier: str) -> str:
     return f"{what} ({qualifier})" if qualifier else what
+
+
+def _non_binding(row: Row) -> str:
+    """How much of the itemised amount binds nobody, for the bar's label; empty if none."""
+    amount = _number(row, "itemisedNonBindingUSD")
+    return f", {charts.usd(amount)} non-binding" if amount else ""
 
 
 def _count(row: Row, name: str) -> int:
@@ -179,29 +186,27 @@ def _count(row: Row, name: str) -> int:
 def gigawatts_by_supplier(kg: KnowledgeGraph, params: Mapping[str, str]) -> bytes:
     """Draw the gigawatts committed to each supplier, by committing firm."""
     table = run_stored_table(kg, "committed-gigawatts", {})
-    non_binding = {_iri(r, "obligation") for r in run_stored_table(kg, "loi-only-obligations", {})}
-    return charts.draw_supplier_bars(*supplier_bars(table, non_binding))
+    return charts.draw_supplier_bars(*supplier_bars(table))
 
 
-def supplier_bars(
-    table: SolutionTable, non_binding: set[str]
-) -> tuple[list[SupplierBar], float | None, float | None]:
+def supplier_bars(table: SolutionTable) -> tuple[list[SupplierBar], float | None, float | None]:
     """Read ``committed-gigawatts`` rows into bars.
 
     Returns:
-        One bar per (supplier, committing firm); the gigawatts per nuclear plant of the
-        graph's convention; a source's own plant figure for the commitments, if one.
+        One bar per row (supplier, committing firm and bindingness), hatched only where the
+        row's ``binding`` is false (unbound, no agreement of a known form, is not hatched);
+        the gigawatts per nuclear plant of the graph's convention; a source's own plant
+        figure for the commitments, if one.
     """
     bars = []
     per_plant = stated = None
     for row in table:
-        obligations = {o.strip() for o in _text(row, "obligations").split(" | ") if o.strip()}
         bars.append(
             SupplierBar(
                 supplier=_text(row, "counterpartyLabel") or _iri(row, "counterparty"),
                 firm=_text(row, "firmLabel") or _iri(row, "firm"),
                 gigawatts=_number(row, "gigawatts") or 0.0,
-                binding=not obligations <= non_binding,
+                binding=_text(row, "binding") != "false",
             )
         )
         per_plant = per_plant or _number(row, "gigawattsPerPlant")
@@ -246,7 +251,7 @@ PICTURES: dict[str, Picture] = {
         Picture(
             "gigawatts-by-supplier",
             "Gigawatts committed per supplier",
-            ("committed-gigawatts", "loi-only-obligations"),
+            ("committed-gigawatts",),
             gigawatts_by_supplier,
         ),
     )

@@ -10,6 +10,7 @@ stored beside the data.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -104,12 +105,39 @@ BRIEF_Q2_NVIDIA_OPENAI = (
     ("OpenAI", "compute capacity obligation"),
 )
 BRIEF_Q2_NOT_IN_LOOPS = {"Banks", "Private credit", "Sovereign wealth funds", "Google"}
+# The figures on the loops' steps, whatever the loop: (from, to) -> (figure column, figure,
+# binding). P1: up to USD 100bn for at least 10 GW on a letter of intent; P4: about USD 300bn;
+# P2: 6 GW and the warrant for 160 million shares; P5: USD 11.9bn + 4bn + 6.5bn of contracts
+# and USD 350m of shares; P6: USD 6.3bn of capacity.
+BRIEF_Q2_STEPS = {
+    ("Nvidia", "OpenAI"): ("amountUSD", Decimal("100e9"), False),
+    ("OpenAI", "Nvidia"): ("gigawatts", Decimal(10), False),
+    ("OpenAI", "Oracle"): ("amountUSD", Decimal("300e9"), True),
+    ("OpenAI", "AMD"): ("gigawatts", Decimal(6), True),
+    ("AMD", "OpenAI"): ("shares", Decimal(160_000_000), True),
+    ("OpenAI", "CoreWeave"): ("amountUSD", Decimal("22.4e9"), True),
+    ("CoreWeave", "OpenAI"): ("amountUSD", Decimal("350e6"), True),
+    ("Nvidia", "CoreWeave"): ("amountUSD", Decimal("6.3e9"), True),
+}
+BRIEF_Q2_FIGURES = ("amountUSD", "gigawatts", "shares")
+# F5: Oracle buys Nvidia chips; no source gives a figure or an agreement for it.
+BRIEF_Q2_NO_FIGURE = ("Oracle", "Nvidia")
 
 # Q3, F2 and F3: about USD 1 trillion of agreements against USD 12 billion annual revenue.
 # Itemised: the obligations with an amount, each once: Oracle (P4, F7) and CoreWeave (P5).
 BRIEF_Q3_OPENAI_STATED = Decimal("1e12")
 BRIEF_Q3_OPENAI_REVENUE = Decimal("12e9")
 BRIEF_Q3_OPENAI_ITEMISED = Decimal("300e9") + Decimal("11.9e9") + Decimal("4e9") + Decimal("6.5e9")
+# Of these, reading note 1: OpenAI's amounts (Oracle, CoreWeave) all bind; its 10 GW for
+# Nvidia (P1) and 10 GW for Broadcom (P3) do not. Nvidia's up to USD 100bn (P1) does not.
+BRIEF_Q3_OPENAI_NON_BINDING = {
+    "itemisedNonBindingUSD": Decimal(0),
+    "itemisedNonBindingGigawatts": Decimal(20),
+}
+BRIEF_Q3_NVIDIA_NON_BINDING = {
+    "itemisedNonBindingUSD": Decimal("100e9"),
+    "itemisedNonBindingGigawatts": Decimal(0),
+}
 
 # Q4, P1/F6, P2/F10, P3/F1 and F2: GW committed by OpenAI, and the article's 20 plants.
 BRIEF_Q4 = {
@@ -118,6 +146,14 @@ BRIEF_Q4 = {
     ("OpenAI", "Broadcom"): Decimal(10),
 }
 BRIEF_Q4_ARTICLE_PLANTS = Decimal(20)
+# Reading note 1: the Nvidia 10 GW rest on a letter of intent (P1), the Broadcom 10 GW on a
+# term sheet (P3); AMD's 6 GW on a definitive agreement (P2).
+BRIEF_Q4_BINDING = {
+    ("OpenAI", "Nvidia"): False,
+    ("OpenAI", "AMD"): True,
+    ("OpenAI", "Broadcom"): False,
+}
+BRIEF_Q4_NON_BINDING = Decimal(20)
 
 # Q5, F10/P2: AMD's warrant for up to 160 million shares, about 10% of its capital, vesting
 # with deployment and share price; P5: USD 350 million of CoreWeave shares to OpenAI.
@@ -127,6 +163,11 @@ BRIEF_Q5_AMD = {
     "shareOfCapital": Decimal("0.10"),
 }
 BRIEF_Q5_AMD_CONDITIONS = {"deployment milestone", "share-price target"}
+# P2: the first tranche vests on the first 1 GW deployed, later tranches as purchases scale
+# to 6 GW (the graph has two tranches): (index, trigger GW), in order.
+BRIEF_Q5_AMD_TRANCHES = [(1, Decimal(1)), (2, Decimal(6))]
+VESTING_PART = re.compile(r"tranche (\d+) at ([0-9.]+) GW: (.+)")
+"""One tranche in ``vesting``: its index, trigger in GW and condition."""
 BRIEF_Q5_COREWEAVE = {"customer": "OpenAI", "amountUSD": Decimal("350e6")}
 
 # Q6 for OpenAI: who loses what. counterparty -> {(kind, figure column, figure, binding)}
@@ -280,8 +321,35 @@ def loops(rows: list[Row]) -> list[tuple[tuple[str, str], ...]]:
     ]
 
 
+def steps(row: Row) -> list[tuple[int, str, str]]:
+    """A loop's steps: (index, firm it leaves, firm it reaches), the last back to the first."""
+    length = int(row["length"])
+    firms = [row[f"firm{i}Label"] for i in range(1, length + 1)]
+    return [(i + 1, firms[i], firms[(i + 1) % length]) for i in range(length)]
+
+
+def check_circular_flow_figures(rows: list[Row]) -> None:
+    """Each step of a loop carries the figures and bindingness of its transfers."""
+    seen = set()
+    for row in rows:
+        for i, source, target in steps(row):
+            figures = {c: row[f"{c}{i}"] for c in BRIEF_Q2_FIGURES if f"{c}{i}" in row}
+            if (source, target) in BRIEF_Q2_STEPS:
+                column, figure, binding = BRIEF_Q2_STEPS[(source, target)]
+                assert figures == {column: figure}, (row["path"], source, target)
+                assert row.get(f"binding{i}") is binding, (row["path"], source, target)
+                seen.add((source, target))
+            if (source, target) == BRIEF_Q2_NO_FIGURE:
+                assert not figures and f"binding{i}" not in row, row["path"]
+        beyond = range(int(row["length"]) + 1, 5)
+        assert not {f"{c}{i}" for c in (*BRIEF_Q2_FIGURES, "binding") for i in beyond} & set(row)
+    assert seen == set(BRIEF_Q2_STEPS)
+
+
 def check_circular_flows(store: ox.Store) -> None:
-    every = loops(run(store, "circular-flows"))
+    rows = run(store, "circular-flows")
+    check_circular_flow_figures(rows)
+    every = loops(rows)
     canonical = [canonical_loop(loop) for loop in every]
     assert len(set(canonical)) == len(canonical), "a loop is listed twice"
     for expected in (BRIEF_Q2_TRIANGLE, BRIEF_Q2_NVIDIA_OPENAI):
@@ -312,16 +380,32 @@ def check_commitments_vs_revenue(store: ox.Store) -> None:
         assert (
             openai["revenueSource"] == ARTICLE and BRIEF_Q12_REVENUE_QUOTE in openai["revenueQuote"]
         )
+        assert {k: openai[k] for k in BRIEF_Q3_OPENAI_NON_BINDING} == BRIEF_Q3_OPENAI_NON_BINDING
+        assert openai["itemisedGigawatts"] == sum(BRIEF_Q4.values())
     assert [r["firmLabel"] for r in rows] == ["OpenAI"]
+    nvidia = one(run(store, "commitments-vs-revenue"), firmLabel="Nvidia")
+    assert {k: nvidia[k] for k in BRIEF_Q3_NVIDIA_NON_BINDING} == BRIEF_Q3_NVIDIA_NON_BINDING
 
 
 def check_committed_gigawatts(store: ox.Store) -> None:
     rows = run(store, "committed-gigawatts")
     found = {(r["firmLabel"], r["counterpartyLabel"]): r["gigawatts"] for r in rows}
-    assert found == BRIEF_Q4
+    assert found == BRIEF_Q4 and len(rows) == len(BRIEF_Q4)
+    assert {
+        (r["firmLabel"], r["counterpartyLabel"]): r["binding"] for r in rows
+    } == BRIEF_Q4_BINDING
     total = sum(BRIEF_Q4.values())
+    # Summing the rows gives the total, and the non-binding rows its non-binding part: the
+    # gigawatts that loi-only-obligations lists.
+    assert sum(r["gigawatts"] for r in rows) == total
+    non_binding = sum(r["gigawatts"] for r in rows if r["binding"] is False)
+    assert non_binding == BRIEF_Q4_NON_BINDING
+    loi_only = {r["obligation"]: r.get("gigawatts") for r in run(store, "loi-only-obligations")}
+    assert sum(v for v in loi_only.values() if v is not None) == BRIEF_Q4_NON_BINDING
     for row in rows:
         assert row["totalGigawatts"] == total == row["firmGigawatts"]
+        assert row["totalNonBindingGigawatts"] == BRIEF_Q4_NON_BINDING
+        assert (set(row["obligations"].split(SEPARATOR)) <= set(loi_only)) is not row["binding"]
         assert row["totalPlantEquivalents"] == total / row["gigawattsPerPlant"]
         assert row["plantEquivalents"] == row["gigawatts"] / row["gigawattsPerPlant"]
         assert row["statedPlantEquivalents"] == BRIEF_Q4_ARTICLE_PLANTS
@@ -333,19 +417,34 @@ def check_committed_gigawatts(store: ox.Store) -> None:
 def check_equity_for_orders(store: ox.Store) -> None:
     rows = run(store, "equity-for-orders")
     assert {r["supplierLabel"] for r in rows} == {"AMD", "CoreWeave"}
-    amd = [r for r in rows if r["supplierLabel"] == "AMD"]
-    for row in amd:
-        assert row["customerLabel"] == BRIEF_Q5_AMD["customer"]
-        assert row["shares"] == BRIEF_Q5_AMD["shares"]
-        assert row["shareOfCapital"] == BRIEF_Q5_AMD["shareOfCapital"]
-        assert row["orderGigawatts"] == Decimal(6)
-        assert row["condition"]
-    conditions = set().union(*(parts(r["conditionKinds"]) for r in amd))
-    assert conditions >= BRIEF_Q5_AMD_CONDITIONS
-    assert {ARTICLE, AMD_ANNOUNCEMENT} <= set().union(*(parts(r["source"]) for r in amd))
+    assert len({r["grant"] for r in rows}) == len(rows), "one row per grant"
+    amd = one(rows, supplierLabel="AMD")  # the warrant once, not once per tranche
+    assert amd["customerLabel"] == BRIEF_Q5_AMD["customer"]
+    assert amd["shares"] == BRIEF_Q5_AMD["shares"]
+    assert amd["shareOfCapital"] == BRIEF_Q5_AMD["shareOfCapital"]
+    assert amd["orderGigawatts"] == Decimal(6)
+    assert amd["tranches"] == len(BRIEF_Q5_AMD_TRANCHES)
+    vesting = [VESTING_PART.fullmatch(part) for part in amd["vesting"].split(SEPARATOR)]
+    assert all(vesting), amd["vesting"]
+    found = [(int(m[1]), Decimal(m[2])) for m in vesting if m]
+    assert found == BRIEF_Q5_AMD_TRANCHES
+    assert all(m and m[3] for m in vesting)
+    assert parts(amd["conditionKinds"]) >= BRIEF_Q5_AMD_CONDITIONS
+    assert {ARTICLE, AMD_ANNOUNCEMENT} <= parts(amd["source"])
+    # Summing the shares column counts each grant once.
+    grants = store.query(
+        """PREFIX aicap: <https://w3id.org/aicap/ontology#>
+        SELECT ?grant (MAX(?shares) AS ?grantShares)
+        WHERE { ?grant aicap:inConsiderationOf [] ; aicap:shares ?shares } GROUP BY ?grant""",
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(grants, ox.QuerySolutions)
+    distinct = sum(python_value(g["grantShares"]) for g in grants)
+    assert sum(r["shares"] for r in rows if "shares" in r) == distinct == BRIEF_Q5_AMD["shares"]
     coreweave = one(rows, supplierLabel="CoreWeave")
     assert coreweave["customerLabel"] == BRIEF_Q5_COREWEAVE["customer"]
     assert coreweave["amountUSD"] == BRIEF_Q5_COREWEAVE["amountUSD"]
+    assert coreweave["tranches"] == 0 and "vesting" not in coreweave
 
 
 def check_counterparty_exposure(store: ox.Store) -> None:
@@ -575,3 +674,35 @@ def test_plant_equivalents_follow_the_graphs_convention() -> None:
     )
     rows = run(changed, "committed-gigawatts")
     assert {r["totalPlantEquivalents"] for r in rows} == {sum(BRIEF_Q4.values()) / 2}
+
+
+def test_binding_and_non_binding_figures_are_never_added_together() -> None:
+    """A firm pair with a binding, a non-binding and an unqualified commitment: three rows."""
+    changed = ox.Store()
+    load_bundled(changed)
+    changed.update(
+        f"""PREFIX aicap: <https://w3id.org/aicap/ontology#>
+        INSERT DATA {{ GRAPH <{GRAPH}test> {{
+          <{ID}obligation/openai-amd-loi> a aicap:ComputeCapacityObligation ;
+              aicap:fromParty <{FIRM}openai> ; aicap:toParty <{FIRM}amd> ;
+              aicap:gigawatts 2.0 ; aicap:restsOn <{ID}agreement/openai-amd-loi> ;
+              aicap:statedIn <{ID}claim/announcements/p2> .
+          <{ID}agreement/openai-amd-loi> a aicap:LetterOfIntent .
+          <{ID}obligation/openai-amd-unqualified> a aicap:ComputeCapacityObligation ;
+              aicap:fromParty <{FIRM}openai> ; aicap:toParty <{FIRM}amd> ;
+              aicap:gigawatts 1.0 ; aicap:statedIn <{ID}claim/announcements/p2> .
+        }} }}"""
+    )
+    rows = run(changed, "committed-gigawatts")
+    amd = {r.get("binding"): r["gigawatts"] for r in rows if r["counterpartyLabel"] == "AMD"}
+    assert amd == {True: Decimal(6), False: Decimal(2), None: Decimal(1)}
+    total = sum(BRIEF_Q4.values()) + 3
+    assert sum(r["gigawatts"] for r in rows) == total
+    assert {(r["totalGigawatts"], r["totalNonBindingGigawatts"]) for r in rows} == {
+        (total, BRIEF_Q4_NON_BINDING + 2)
+    }
+    (openai,) = run(changed, "commitments-vs-revenue", firm=FIRM + "openai")
+    assert openai["itemisedNonBindingGigawatts"] == BRIEF_Q4_NON_BINDING + 2
+    # On a loop's step, one non-binding transfer makes the step non-binding.
+    (loop,) = [r for r in run(changed, "circular-flows") if r["path"] == "AMD → OpenAI → AMD"]
+    assert (loop["gigawatts2"], loop["binding2"]) == (Decimal(9), False)

@@ -80,7 +80,17 @@ def svg_text(svg: bytes) -> str:
             "commitments-vs-revenue",
             ["OpenAI", "$1T", "$322.4B", "$12B", "83\N{MULTIPLICATION SIGN}"],
         ),
-        ("gigawatts-by-supplier", ["Nvidia", "Broadcom", "AMD", "26 GW", "nuclear plants"]),
+        (
+            "gigawatts-by-supplier",
+            [
+                "Nvidia",
+                "Broadcom",
+                "AMD",
+                "26 GW",
+                "nuclear plants",
+                "non-binding agreements (20 GW)",
+            ],
+        ),
     ],
 )
 def test_each_picture_is_an_svg_of_what_its_queries_answer(
