@@ -23,6 +23,7 @@ import click
 from aicap.progress import LoadReporter
 from kg.config import Settings
 from kg.errors import (
+    AlreadyLoaded,
     BadInput,
     BadParameter,
     Forbidden,
@@ -56,6 +57,7 @@ EXIT_CODES: dict[type[KgError], int] = {
     UnknownQuery: 2,  # lists the stored queries
     UnknownResource: 2,  # lists the known firms, people or graphs
     Forbidden: 2,  # SERVICE to a URL that is not allowed
+    AlreadyLoaded: 3,  # names the earlier load of the same bytes; --replace swaps it
 }
 """Exit status of each library error; a subclass takes its nearest listed ancestor's."""
 
@@ -144,22 +146,35 @@ def serve(ctx: click.Context, host: str, port: int, data_dir: Path | None) -> No
 @main.command()
 @_FILES
 @click.option("--graph", metavar="IRI", help="Graph for triples outside a named graph.")
+@click.option(
+    "--replace", is_flag=True,
+    help="Swap an earlier load of the same file's bytes for this one instead of refusing.",
+)  # fmt: skip
 @_data_dir
 @click.pass_context
 def load(
-    ctx: click.Context, files: Sequence[Path], graph: str | None, data_dir: Path | None
+    ctx: click.Context,
+    files: Sequence[Path],
+    graph: str | None,
+    replace: bool,
+    data_dir: Path | None,
 ) -> None:
     """Validate FILES against the shapes and commit them in one transaction.
 
     The syntax comes from the suffix (.ttl .nt .nq .trig .jsonld .rdf .owl). Exit 0 when
-    loaded, 1 when a shape is broken (nothing written), 2 on bad input. Progress goes to
-    stderr: a bar on a terminal, plain lines otherwise.
+    loaded, 1 when a shape is broken (nothing written), 2 on bad input, 3 when a file's
+    bytes were loaded before (it would count every figure twice; --replace swaps the
+    earlier load). Progress goes to stderr: a bar on a terminal, plain lines otherwise.
     """
     if not files:
         raise click.UsageError("give at least one FILE to load")
     with _opened(ctx, data_dir) as kg, LoadReporter(sys.stderr) as progress:
-        outcome = kg.load(files, graph, progress=progress)
+        outcome = kg.load(files, graph, progress=progress, replace=replace)
         progress.committed(outcome.quads)
+    for earlier in outcome.replaced:
+        click.echo(
+            f"replaced the load <{earlier.activity.value}> of {earlier.title} ({earlier.started})"
+        )
     for loaded in outcome.files:
         graphs = ", ".join(str(g) for g in loaded.graphs) or "(no graph)"
         click.echo(f"loaded {loaded.path}: {loaded.quad_count} quads into {graphs}")

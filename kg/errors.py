@@ -96,6 +96,23 @@ class ShapeViolation(KgError):
         self.report = report
 
 
+class AlreadyLoaded(KgError):
+    """A file whose bytes an earlier load read already (same SHA-256); nothing was written.
+
+    Loading them again would add every figure a second time. The CLI's ``--replace``
+    (HTTP ``replace=true``) swaps the earlier load for the new one instead.
+
+    Args:
+        message: the file, and the earlier load's activity IRI, file name and time.
+        earlier: the IRI of the earlier load's activity (in the loads graph).
+        hint: how to replace the earlier load instead.
+    """
+
+    def __init__(self, message: str, earlier: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.earlier = earlier
+
+
 class QueryTimeout(KgError):
     """A query that ran past the configured limit and was stopped."""
 

@@ -1,15 +1,12 @@
 """`KnowledgeGraph`: the one object the CLI and the server use.
 
-It opens the store (loading the bundled data into an empty one), holds the shapes, the
-ontology graph and the stored-query catalogue, and offers what both surfaces need: ad hoc
-and stored queries, validation of a change in context, validated loads in one transaction,
-exports and reasoning.
+It opens the store (bundled data into an empty one), holds the shapes, the ontology and
+the stored questions, and offers what both surfaces need: queries, validation of a change
+in context, validated loads and writes in one transaction, exports and reasoning.
 
-Queries run in two ways. `query` evaluates in this process and returns pyoxigraph's result
-objects (the CLI: one command, one query, stopped with Ctrl-C). `execute` and
-`execute_stored` send the query to the worker processes of a `QueryExecutor`, where the
-time limit holds and rows are capped, and return the serialized answer (the service).
-Every committed write goes through `_after_commit`, which makes the workers read it.
+`query` evaluates in this process (the CLI); `execute` and `execute_stored` run in the
+worker processes of a `QueryExecutor`, where the time limit holds and rows are capped (the
+service). Every committed write goes through `_after_commit`, which makes the workers read it.
 """
 
 from __future__ import annotations
@@ -21,12 +18,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.config import Settings
 from kg.errors import KgError, ShapeViolation
-from kg.namespaces import ONTOLOGY_GRAPH
 from kg.query.dataset import SYSTEM_GRAPHS, client_request
 from kg.query.executor import QueryExecutor, QueryRequest
 from kg.query.stored_queries import StoredQueryCatalogue
@@ -38,11 +33,17 @@ from kg.reasoning.reasoner import ReasoningOutcome, reason
 from kg.store.embedded import EmbeddedStore
 from kg.store.protocol import Change, QueryResult, Store
 from kg.store.skolem import SKOLEM_PATH, skolemize
-from kg.store.terms import triples_to_graph
 from kg.update.audit import Write, audit_record
 from kg.update.commit import Commit, LoadOutcome
+from kg.update.loads import commit_load
 from kg.validation.report import ValidationReport
-from kg.validation.shacl import load_shapes, validate_change, validate_store
+from kg.validation.shacl import (
+    ONTOLOGY_GRAPH_NODE,
+    load_shapes,
+    stored_ontology,
+    validate_change,
+    validate_store,
+)
 
 LOCAL_ACTOR = "command line"
 """Who the audit trail names for writes made through the library (``aicap load``)."""
@@ -65,7 +66,7 @@ class KnowledgeGraph:
         self._closed = False
         self._write_lock = threading.Lock()
         self._executor: QueryExecutor | None = None
-        self.ontology = _ontology_graph(store)
+        self.ontology = stored_ontology(store)
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeGraph:
@@ -270,6 +271,7 @@ class KnowledgeGraph:
         *,
         actor: str = LOCAL_ACTOR,
         progress: ProgressCallback | None = None,
+        replace: bool = False,
     ) -> LoadOutcome:
         """Parse files, validate them as one change, and commit them in one transaction.
 
@@ -279,6 +281,7 @@ class KnowledgeGraph:
             actor: who loads, for the audit trail.
             progress: told how far parsing has got; validation and the commit follow the
                 last report (`LoadProgress.parsed`).
+            replace: swap an earlier load of the same bytes instead (`kg.update.loads`).
 
         Returns:
             What was written, with the validation report (warnings only).
@@ -288,11 +291,10 @@ class KnowledgeGraph:
             RdfSyntaxError: a file does not parse (names file and line); nothing written.
             BadParameter: `graph` is not an absolute IRI.
             ShapeViolation: the files break a shape (sh:Violation); nothing written.
+            AlreadyLoaded: a file's bytes were loaded before (and not `replace`).
         """
         prepared = prepare_load(paths, graph, self.settings.base_iri, progress=progress)
-        write = Write(actor, "load", records=tuple(prepared.records))
-        committed = self.commit(prepared.data_change(), write)
-        return LoadOutcome(tuple(prepared.files), len(prepared.quads), committed.report)
+        return commit_load(self, prepared, actor=actor, replace=replace)
 
     def commit(self, prepare: Change | Callable[[Store], Change], write: Write) -> Commit:
         """Validate a write and apply it in one transaction: the one way data is written.
@@ -300,10 +302,10 @@ class KnowledgeGraph:
         Holding the write lock, so that the change is validated against the state it is
         applied to: `prepare` computes the change from the store as it is (a GSP PUT reads
         the graph it replaces, an update runs its WHERE clauses); blank nodes it adds become
-        Skolem IRIs; the change is validated in context; if no shape is violated, the
-        change, `write.records` and the audit record (`kg.update.audit`, not validated, unless
-        `Settings.audit_writes` is false) go in one transaction, and `_after_commit` makes
-        them visible to queries.
+        Skolem IRIs; the change is validated in context; if no shape is violated, the change,
+        `write.records` and `.removed_records` and the audit record (`kg.update.audit`, not
+        validated; none if `Settings.audit_writes` is false) go in one transaction, and
+        `_after_commit` makes them visible to queries.
 
         Args:
             prepare: the change, or a function of the store that computes it.
@@ -327,7 +329,9 @@ class KnowledgeGraph:
                 if self.settings.audit_writes
                 else []
             )
-            self.store.apply_change(replace(change, added=[*change.added, *write.records, *audit]))
+            added = [*change.added, *write.records, *audit]
+            removed = [*change.removed, *write.removed_records]
+            self.store.apply_change(replace(change, added=added, removed=removed))
             self._after_commit(change)
         return Commit(change, report)
 
@@ -371,8 +375,8 @@ class KnowledgeGraph:
                 queries see it from the next checkpoint on.
         """
         quads = None if change is None else (*change.added, *change.removed)
-        if quads is None or any(q.graph_name == _ONTOLOGY for q in quads):
-            self.ontology = _ontology_graph(self.store)
+        if quads is None or any(q.graph_name == ONTOLOGY_GRAPH_NODE for q in quads):
+            self.ontology = stored_ontology(self.store)
         if self._executor is not None:
             self._executor.refresh()
 
@@ -394,11 +398,3 @@ class KnowledgeGraph:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-_ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
-
-
-def _ontology_graph(store: Store) -> Graph:
-    """The ontology as stored, as an rdflib graph for validation."""
-    return triples_to_graph(store.quads(graph=_ONTOLOGY))

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
 from kg.errors import (
+    AlreadyLoaded,
     BadInput,
     Forbidden,
     KgError,
@@ -44,6 +45,7 @@ STATUS_BY_ERROR: dict[type[KgError], int] = {
     Forbidden: 403,
     UnknownQuery: 404,
     UnknownResource: 404,
+    AlreadyLoaded: 409,  # the body names the earlier load; replace=true swaps it
     TooLarge: 413,
     UnsupportedFormat: 415,  # a body whose Content-Type the service cannot parse
     ShapeViolation: 422,

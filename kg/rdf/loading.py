@@ -2,12 +2,16 @@
 
 Triples (no graph) go to the graph the caller names, or else to a new named graph
 ``<base>graph/load/<uuid>``; each file of a load is described in `LOADS_GRAPH` by its file
-name, time, triple count and the graphs it went to, so every load keeps its provenance.
-Blank nodes become Skolem IRIs (`kg.store.skolem`) before anything is validated or stored.
+name, time, triple count, the SHA-256 of its bytes and the graphs it went to, so every load
+keeps its provenance and the same bytes are recognised when they come again
+(`kg.update.loads`). Blank nodes become Skolem IRIs (`kg.store.skolem`) before anything is
+validated or stored; those of a load start with ``genid/<its uuid>n``, so that the load's
+quads can be told apart in a graph it shares with other data.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,10 +21,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDF, VOID, XSD
 
-from kg.namespaces import LOADS_GRAPH
+from kg.namespaces import AICAP, LOADS_GRAPH
 from kg.rdf.parsing import graph_iri, parse_rdf_file
-from kg.store.protocol import Change
-from kg.store.skolem import skolemize
+from kg.store.protocol import Change, Store
+from kg.store.skolem import SKOLEM_PATH, skolemize
 
 GraphName = ox.NamedNode | ox.BlankNode
 
@@ -54,12 +58,21 @@ ProgressCallback = Callable[[LoadProgress], None]
 
 @dataclass(frozen=True)
 class FileLoad:
-    """One file of a load: where its quads went and the record that describes it."""
+    """One file of a load: where its quads went and the record that describes it.
+
+    Attributes:
+        path: the file.
+        activity: the load's prov:Activity in `LOADS_GRAPH`.
+        graphs: the graphs its quads went to.
+        quad_count: how many quads it brought.
+        sha256: the hex SHA-256 of its bytes (aicap:contentSha256).
+    """
 
     path: Path
     activity: ox.NamedNode
     graphs: tuple[GraphName, ...]
     quad_count: int
+    sha256: str | None = None
 
 
 @dataclass
@@ -77,6 +90,14 @@ class PreparedLoad:
     def change(self) -> Change:
         """Return the whole change: the files' quads and the records in `LOADS_GRAPH`."""
         return Change(added=self.quads + self.records)
+
+    def quads_by_file(self) -> list[tuple[FileLoad, list[ox.Quad]]]:
+        """Return each file with its own quads (they are stored one file after the other)."""
+        pairs, start = [], 0
+        for loaded in self.files:
+            pairs.append((loaded, self.quads[start : start + loaded.quad_count]))
+            start += loaded.quad_count
+        return pairs
 
 
 def prepare_load(
@@ -109,9 +130,9 @@ def prepare_load(
     for path in paths:
         load_id = uuid.uuid4()
         into = target or ox.NamedNode(f"{base_iri}graph/load/{load_id}")
-        quads = skolemize(parse_rdf_file(path, into, tracker.file(path)), base_iri)
+        quads = _skolemize_load(parse_rdf_file(path, into, tracker.file(path)), base_iri, load_id)
         activity = ox.NamedNode(f"{base_iri}id/load/{load_id}")
-        record = FileLoad(path, activity, _graphs_of(quads), len(quads))
+        record = FileLoad(path, activity, _graphs_of(quads), len(quads), _sha256(path))
         prepared.quads.extend(quads)
         prepared.records.extend(describe_load(record, now))
         prepared.files.append(record)
@@ -148,6 +169,62 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes (read again: the parser has just read them)."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _skolemize_load(quads: list[ox.Quad], base_iri: str, load_id: uuid.UUID) -> list[ox.Quad]:
+    """Replace blank nodes by Skolem IRIs that start with the load's own prefix.
+
+    ``<base>.well-known/genid/<uuid hex>n<i>``: still unique and alphanumeric (as
+    `kg.store.skolem.deskolemize` needs), and `load_skolem_prefix` finds them again when
+    the load is replaced.
+    """
+    prefix = f"{base_iri}{SKOLEM_PATH}{load_id.hex}n"
+    mapping = {node: ox.NamedNode(f"{prefix}{i}") for i, node in enumerate(_blank_nodes(quads))}
+    return skolemize(quads, base_iri, mapping)
+
+
+def _blank_nodes(quads: list[ox.Quad]) -> dict[ox.BlankNode, None]:
+    """Return the blank nodes of some quads, quoted triples included, in order of appearance."""
+    found: dict[ox.BlankNode, None] = {}
+
+    def visit(term: object) -> None:
+        if isinstance(term, ox.BlankNode):
+            found.setdefault(term)
+        elif isinstance(term, ox.Triple):
+            visit(term.subject)
+            visit(term.object)
+
+    for q in quads:
+        visit(q.subject)
+        visit(q.object)
+        visit(q.graph_name)
+    return found
+
+
+def minted_graph(activity: ox.NamedNode) -> ox.NamedNode | None:
+    """Return the graph ``<base>graph/load/<uuid>`` minted for a load, from its activity IRI."""
+    head, sep, tail = activity.value.rpartition("id/load/")
+    return ox.NamedNode(f"{head}graph/load/{tail}") if sep and _uuid(tail) else None
+
+
+def load_skolem_prefix(activity: ox.NamedNode) -> str | None:
+    """Return the start of the Skolem IRIs of a load's blank nodes, from its activity IRI."""
+    head, sep, tail = activity.value.rpartition("id/load/")
+    load_id = _uuid(tail) if sep else None
+    return None if load_id is None else f"{head}{SKOLEM_PATH}{load_id.hex}n"
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
 def _graphs_of(quads: list[ox.Quad]) -> tuple[GraphName, ...]:
     """Return the named graphs of some quads, in order of first appearance."""
     found: dict[GraphName, None] = {}
@@ -161,8 +238,9 @@ def describe_load(load: FileLoad, when: datetime) -> list[ox.Quad]:
     """Return the quads that record one file's load in `LOADS_GRAPH` (PROV-O, DCTerms, VoID).
 
     The load is a prov:Activity with the file's name (dct:title), its time
-    (prov:startedAtTime, xsd:dateTime), how many quads it brought (void:triples) and the
-    graphs it wrote (prov:generated, and prov:wasGeneratedBy back from each graph).
+    (prov:startedAtTime, xsd:dateTime), how many quads it brought (void:triples), the
+    SHA-256 of the file's bytes (aicap:contentSha256) and the graphs it wrote
+    (prov:generated, and prov:wasGeneratedBy back from each graph).
     """
     a = load.activity
     quads = [
@@ -171,6 +249,8 @@ def describe_load(load: FileLoad, when: datetime) -> list[ox.Quad]:
         _record(a, PROV.startedAtTime, _datetime(when)),
         _record(a, VOID.triples, ox.Literal(str(load.quad_count), datatype=_xsd("integer"))),
     ]
+    if load.sha256 is not None:
+        quads.append(_record(a, AICAP.contentSha256, ox.Literal(load.sha256)))
     for graph in load.graphs:
         quads.append(_record(a, PROV.generated, graph))
         quads.append(_record(graph, PROV.wasGeneratedBy, a))
@@ -189,3 +269,42 @@ def _datetime(when: datetime) -> ox.Literal:
 
 def _xsd(name: str) -> ox.NamedNode:
     return ox.NamedNode(str(XSD) + name)
+
+
+@dataclass(frozen=True)
+class EarlierLoad:
+    """A load recorded in `LOADS_GRAPH`, read back (`earlier_loads`).
+
+    Attributes:
+        activity: its prov:Activity.
+        title: the file's name (dct:title).
+        started: when it ran (prov:startedAtTime, as written).
+        graphs: the graphs it wrote (prov:generated).
+    """
+
+    activity: ox.NamedNode
+    title: str
+    started: str
+    graphs: tuple[ox.NamedNode, ...]
+
+
+def earlier_loads(store: Store, sha256: str) -> list[EarlierLoad]:
+    """Return the loads recorded with this SHA-256 of a file's bytes, oldest first."""
+    found = []
+    digest = ox.NamedNode(str(AICAP.contentSha256))
+    for quad in store.quads(None, digest, ox.Literal(sha256), _LOADS):
+        if isinstance(quad.subject, ox.NamedNode):
+            found.append(_earlier_load(store, quad.subject))
+    return sorted(found, key=lambda load: load.started)
+
+
+def _earlier_load(store: Store, activity: ox.NamedNode) -> EarlierLoad:
+    def values(predicate: object) -> list[ox.NamedNode | ox.Literal]:
+        node = ox.NamedNode(str(predicate))
+        objects = (q.object for q in store.quads(activity, node, None, _LOADS))
+        return [o for o in objects if isinstance(o, ox.NamedNode | ox.Literal)]
+
+    title = next((o.value for o in values(DCTERMS.title)), "(no file name)")
+    started = next((o.value for o in values(PROV.startedAtTime)), "(no time)")
+    graphs = tuple(o for o in values(PROV.generated) if isinstance(o, ox.NamedNode))
+    return EarlierLoad(activity, title, started, graphs)

@@ -3,7 +3,8 @@
 A write is an ``aicap:Write`` (a prov:Activity, ``ontology/audit.ttl``) with the token
 holder (prov:wasAssociatedWith an agent labelled with `Settings.write_token_name`), the
 time it was committed (prov:endedAtTime), how it came (aicap:writeOperation), how many
-quads it added and removed, the graphs it changed and a SHA-256 of the request text. The
+quads it added and removed, the graphs it changed, a SHA-256 of the request text and, for a
+load that replaced an earlier load of the same file, that load (dct:replaces). The
 record is written in the same transaction as the change (`KnowledgeGraph.commit`) and is
 not validated against the domain shapes: it describes the data, it is not part of it.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from kg.namespaces import AICAP, AUDIT_GRAPH
 from kg.store.protocol import Change
@@ -38,15 +39,21 @@ class Write:
 
     Attributes:
         actor: the name of the token holder (or of the command-line user).
-        operation: ``update``, ``graph-store PUT`` ... (aicap:writeOperation).
+        operation: ``update``, ``graph-store PUT``, ``load``, ``replacing load`` ...
+            (aicap:writeOperation).
         request_text: the update or body the write came from; only its hash is kept.
         records: extra quads written with the change but not validated (load records).
+        removed_records: quads removed with the change but not validated (the records of
+            a load that this one replaces).
+        replaces: the loads (their activities) that this write replaces (dct:replaces).
     """
 
     actor: str
     operation: str
     request_text: bytes | str | None = None
     records: tuple[ox.Quad, ...] = field(default_factory=tuple)
+    removed_records: tuple[ox.Quad, ...] = field(default_factory=tuple)
+    replaces: tuple[ox.NamedNode, ...] = field(default_factory=tuple)
 
     @property
     def request_sha256(self) -> str | None:
@@ -91,6 +98,7 @@ def audit_record(
         facts.append((activity, AICAP.changedDefaultGraph, ox.Literal(True)))
     if write.request_sha256 is not None:
         facts.append((activity, AICAP.requestSha256, ox.Literal(write.request_sha256)))
+    facts.extend((activity, DCTERMS.replaces, earlier) for earlier in write.replaces)
     return [ox.Quad(s, _iri(p), o, _AUDIT) for s, p, o in facts]
 
 

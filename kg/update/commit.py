@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kg.config import Settings
-from kg.rdf.loading import FileLoad
+from kg.rdf.loading import EarlierLoad, FileLoad
 from kg.store.protocol import Change, Store
 from kg.update.audit import Write
 from kg.validation.report import ValidationReport
@@ -20,11 +20,13 @@ from kg.validation.report import ValidationReport
 
 @dataclass(frozen=True)
 class LoadOutcome:
-    """What a load wrote: per file, its quads and graphs; and the (passing) report."""
+    """What a load wrote: per file, its quads and graphs; the (passing) report; and the
+    earlier loads of the same files that it replaced (`kg.update.loads`)."""
 
     files: tuple[FileLoad, ...]
     quads: int
     report: ValidationReport
+    replaced: tuple[EarlierLoad, ...] = ()
 
     @property
     def graphs(self) -> list[str]:

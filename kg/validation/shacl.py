@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.pytypes import SHACLExecutor
@@ -24,14 +25,22 @@ from pyshacl.validator import Validator
 from rdflib import Graph
 
 from kg.errors import KgError, RdfSyntaxError
+from kg.namespaces import ONTOLOGY_GRAPH
 from kg.store.protocol import Change, Store
-from kg.store.terms import OxTerm, to_rdflib
+from kg.store.terms import OxTerm, to_rdflib, triples_to_graph
 from kg.validation.read_plan import ReadPlan
 from kg.validation.report import ValidationReport, build_report, with_results
 from kg.validation.scoping import changed_graph, plan_for, scope
 from kg.validation.vocabulary import undeclared_terms
 
 log = logging.getLogger(__name__)
+
+ONTOLOGY_GRAPH_NODE = ox.NamedNode(str(ONTOLOGY_GRAPH))
+
+
+def stored_ontology(store: Store) -> Graph:
+    """Return the ontology as stored, as the rdflib graph that validation reads."""
+    return triples_to_graph(store.quads(graph=ONTOLOGY_GRAPH_NODE))
 
 
 def load_shapes(shapes_dir: Path) -> Graph:

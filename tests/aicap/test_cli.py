@@ -55,6 +55,49 @@ def test_load_into_a_named_graph(settings: Settings) -> None:
     assert sum(q.graph_name == graph for q in stored(settings)) == 3
 
 
+def test_load_of_the_same_file_twice_exits_3_naming_the_earlier_load_and_writes_nothing(
+    settings: Settings,
+) -> None:
+    first = aicap(settings, "load", GOOD)
+    before = stored(settings)
+
+    again = aicap(settings, "load", GOOD)
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 3, again.output
+    assert f"<{settings.base_iri}id/load/" in again.stderr
+    assert "loaded before, from new-claim.ttl at " in again.stderr
+    assert "--replace" in again.stderr
+    assert stored(settings) == before
+
+
+def test_load_of_a_different_file_after_one_exits_0(settings: Settings, tmp_path: Path) -> None:
+    other = tmp_path / "other-claim.ttl"
+    other.write_text(GOOD.read_text().replace("test/revenue", "test/revenue-again"))
+    aicap(settings, "load", GOOD)
+
+    result = aicap(settings, "load", other)
+
+    assert result.exit_code == 0, result.output
+    claim = ox.NamedNode("https://w3id.org/aicap/id/claim/test/revenue-again")
+    assert any(q.subject == claim for q in stored(settings))
+
+
+def test_load_replace_swaps_the_earlier_load(settings: Settings) -> None:
+    aicap(settings, "load", GOOD)
+    after_one = stored(settings)
+
+    result = aicap(settings, "load", "--replace", GOOD)
+
+    assert result.exit_code == 0, result.output
+    assert f"replaced the load <{settings.base_iri}id/load/" in result.stdout
+    after = stored(settings)
+    data = [q for q in after if q.graph_name not in (LOADS, AUDIT)]
+    assert len(data) == len([q for q in after_one if q.graph_name not in (LOADS, AUDIT)])
+    operation = ox.NamedNode(str(AICAP.writeOperation))
+    assert any(q.predicate == operation and q.object.value == "replacing load" for q in after)
+
+
 def test_load_that_breaks_a_shape_exits_1_with_the_report_and_writes_nothing(
     settings: Settings,
 ) -> None:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kg.errors import (
+    AlreadyLoaded,
     BadParameter,
     Forbidden,
     KgError,
@@ -41,6 +42,7 @@ from server.errors import status_for
         (UnknownQuery("x", ["a"]), 404),
         (UnknownResource("x"), 404),
         (UnsupportedFormat("x"), 415),
+        (AlreadyLoaded("x", "https://w3id.org/aicap/id/load/1"), 409),
         (ShapeViolation(cast(Any, SimpleNamespace(text="the report"))), 422),
         (QueryTimeout("x"), 503),
         (KgError("a library error nobody mapped"), 500),
@@ -61,6 +63,20 @@ def test_query_timeout_on_sparql_is_503_in_plain_text(
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert response.text == "the query ran past 30 s\nraise AICAP_QUERY_TIMEOUT_S\n"
+
+
+def test_already_loaded_is_409_naming_the_earlier_load(app: Flask) -> None:
+    earlier = "https://w3id.org/aicap/id/load/0b1c"
+
+    @app.get("/api/loads-twice")
+    def loads_twice() -> str:
+        raise AlreadyLoaded(f"deals.ttl: loaded before (load <{earlier}>)", earlier, "replace")
+
+    response = app.test_client().get("/api/loads-twice")
+    assert response.status_code == 409
+    assert response.json is not None
+    assert f"<{earlier}>" in response.json["error"]
+    assert response.json["hint"] == "replace"
 
 
 def test_unauthorized_asks_for_a_bearer_token(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import socket
 import threading
@@ -25,7 +26,7 @@ from kg.graph import KnowledgeGraph
 from kg.namespaces import ARTICLE_GRAPH, BASE_IRI, LOADS_GRAPH, ONTOLOGY_GRAPH
 from kg.query.guards import check_query_safety
 from kg.rdf.bootstrap import bootstrap
-from kg.rdf.loading import prepare_load
+from kg.rdf.loading import load_skolem_prefix, prepare_load
 from kg.rdf.parsing import parse_rdf_bytes, parse_rdf_file
 from kg.store.embedded import EmbeddedStore
 
@@ -223,6 +224,25 @@ def test_a_load_without_graph_goes_to_its_own_graph_described_in_the_loads_graph
     (started,) = [o for p, o in record if p == PROV + "startedAtTime"]
     assert isinstance(started, ox.Literal)
     assert started.datatype.value == "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+def test_each_file_of_a_load_is_recorded_with_the_sha256_of_its_bytes(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.ttl"
+    blank.write_text(f'<{EX}a> <{EX}p> [ <{EX}q> "x" ] .\n')
+
+    prepared = prepare_load([TEST_DATA / "new-claim.ttl", blank], None, BASE_IRI)
+
+    for loaded in prepared.files:
+        digest = hashlib.sha256(loaded.path.read_bytes()).hexdigest()
+        assert loaded.sha256 == digest
+        recorded = {q.object for q in prepared.records if q.subject == loaded.activity}
+        assert ox.Literal(digest) in recorded
+    (_, blank_load) = prepared.files
+    prefix = load_skolem_prefix(blank_load.activity)
+    assert prefix is not None
+    skolem = {q.object for q in prepared.quads if q.predicate == P}
+    assert all(isinstance(o, ox.NamedNode) and o.value.startswith(prefix) for o in skolem)
+    assert len(skolem) == 1
 
 
 def test_a_load_with_graph_puts_triples_there() -> None:
