@@ -15,7 +15,7 @@ from kg.rdf.loading import minted_graph
 DATA = Path(__file__).parents[2] / "data"
 CLAIM = DATA / "new-claim.ttl"
 EX = "http://example.org/"
-SHARED = ox.NamedNode(EX + "shared")
+SHARED = ox.NamedNode(EX + "common-graph")
 LOADS = ox.NamedNode(str(LOADS_GRAPH))
 AUDIT = ox.NamedNode(str(AUDIT_GRAPH))
 SYSTEM = {LOADS, AUDIT}
