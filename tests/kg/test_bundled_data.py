@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
-from kg.bundled import BUNDLE_DIR
+from bundle_loader import load_bundled
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 """aicap:localCopy paths are relative to the repository (the article and docs/ alike)."""
@@ -44,12 +43,7 @@ BRIEF_ROLES = {
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    store = ox.Store()
-    for path in sorted((BUNDLE_DIR / "data").glob("*.trig")):
-        store.load(path=path)
-    for path in sorted((BUNDLE_DIR / "ontology").glob("*.ttl")):
-        store.load(path=path, to_graph=ox.NamedNode(GRAPH + "ontology"))
-    return store
+    return load_bundled(ox.Store())
 
 
 def select(store: ox.Store, query: str) -> Iterator[dict[str, str]]:

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
-from kg.bundled import BUNDLE_DIR
+from bundle_loader import load_bundled
 
 AICAP = "https://w3id.org/aicap/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -60,12 +59,7 @@ Figure = tuple[str, str, str, str]
 
 def bundled_store() -> ox.Store:
     """The bundled data in its graphs, the ontology in graph/ontology, as the service has them."""
-    store = ox.Store()
-    for path in sorted((BUNDLE_DIR / "data").glob("*.trig")):
-        store.load(path=path)
-    for path in sorted((BUNDLE_DIR / "ontology").glob("*.ttl")):
-        store.load(path=path, to_graph=ox.NamedNode(GRAPH + "ontology"))
-    return store
+    return load_bundled(ox.Store())
 
 
 @pytest.fixture(scope="module")

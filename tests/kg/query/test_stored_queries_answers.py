@@ -20,6 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import yaml
+from bundle_loader import load_bundled
 from rdflib.plugins.sparql import prepareQuery
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -230,14 +231,6 @@ BRIEF_Q12_ALTMAN = ("我认为我创造了一种全新的融资模式", "2025-08
 
 
 # ---- running the queries --------------------------------------------------------------
-
-
-def load_bundled(store: ox.Store) -> None:
-    """Load the ontology into its graph and the bundled data as is, as the service does."""
-    for path in sorted((ROOT / "ontology").glob("*.ttl")):
-        store.load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH + "ontology"))
-    for path in sorted((ROOT / "data").glob("*.trig")):
-        store.load(path=path, format=ox.RdfFormat.TRIG)
 
 
 @pytest.fixture(scope="module")
