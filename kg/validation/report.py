@@ -116,7 +116,7 @@ def with_results(report: ValidationReport, extra: list[ValidationResult]) -> Val
         node = BNode()
         graph.add((root, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.focusNode, URIRef(result.focus_node)))
+        graph.add((node, SH.focusNode, _node(result.focus_node)))
         if result.result_path is not None:
             graph.add((node, SH.resultPath, URIRef(result.result_path)))
         graph.add((node, SH.sourceShape, URIRef(result.source_shape)))
@@ -125,6 +125,11 @@ def with_results(report: ValidationReport, extra: list[ValidationResult]) -> Val
         graph.add((node, SH.resultSeverity, SH[result.severity.removeprefix("sh:")]))
         graph.add((node, SH.resultMessage, Literal(result.message)))
     return _finish(graph, [*report.results, *extra])
+
+
+def _node(text: str) -> URIRef | BNode:
+    """The term a result names: ``_:id`` a blank node (an unskolemized body), else an IRI."""
+    return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
 def _finish(report: Graph, results: list[ValidationResult]) -> ValidationReport:

@@ -153,3 +153,17 @@ def test_a_string_amount_is_one_result_that_names_the_datatypes(client: FlaskCli
     (result,) = json.loads(response.data)["results"]
     assert result["sourceConstraintComponent"] == "sh:DatatypeConstraintComponent"
     assert "is xsd:string, not xsd:decimal" in result["message"]
+
+
+def test_a_misspelt_class_on_a_blank_node_is_reported_on_a_blank_node_in_turtle(
+    client: FlaskClient,
+) -> None:
+    body = b"_:deal a <https://w3id.org/aicap/ontology#PaymentObligaton> ."
+
+    response = client.post("/validate", data=body, content_type=TURTLE, headers={"Accept": TURTLE})
+
+    report = ox.Store()
+    report.load(response.data, format=ox.RdfFormat.TURTLE)
+    focus = [q.object for q in report.quads_for_pattern(None, ox.NamedNode(SH + "focusNode"), None)]
+    assert response.status_code == 200
+    assert focus and all(isinstance(node, ox.BlankNode) for node in focus), focus
