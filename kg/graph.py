@@ -161,13 +161,13 @@ class KnowledgeGraph:
             UnsafeQuery: the query crashed its worker (which was replaced).
         """
         request = client_request(
-            sparql, self.settings, default_graphs=default_graphs, named_graphs=named_graphs
+            sparql,
+            self.settings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            base_iri=base_iri,
         )
-        return self._run(
-            replace(
-                request, result_format=result_format, graph_format=graph_format, base_iri=base_iri
-            )
-        )
+        return self._run(replace(request, result_format=result_format, graph_format=graph_format))
 
     def execute_stored(
         self, name: str, params: Mapping[str, str], *, result_format: str = "json"

@@ -293,20 +293,3 @@ def _check_sparql(
             shape.feed(kind, value, pos)
             remote.feed(kind, value)
         remote.finish(what)
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """Tell whether a query names its own dataset (``FROM`` or ``FROM NAMED``).
-
-    Such a query must be evaluated over that dataset: the service's union default graph
-    (AICAP_UNION_DEFAULT_GRAPH) is for queries that name none. Read with the same
-    tokenizer as the checks above, so a ``FROM`` in a string, an IRI or a comment does
-    not count. Call it after `check_query_safety`.
-
-    Args:
-        sparql: the query text.
-
-    Returns:
-        True if the query has a ``FROM`` or ``FROM NAMED`` clause.
-    """
-    return any(kind == "word" and value.lower() == "from" for kind, value, _ in tokens(sparql))

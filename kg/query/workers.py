@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyoxigraph as ox
 
 from kg.rdf.formats import ResultsFormat, rdf_syntax, results_format
-from kg.store.datasets import hide_graphs
+from kg.store.datasets import query_dataset
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -216,8 +216,8 @@ def _answer(store: ox.Store, job: Job, max_rows: int) -> tuple[str, object]:
     started = time.perf_counter()
     try:
         hidden = [ox.NamedNode(iri) for iri in job.hidden_graphs]
-        options = hide_graphs(store, job.options, hidden) if hidden else job.options
-        result = store.query(job.sparql, **options)
+        target, options = query_dataset(store, job.options, hidden)
+        result = target.query(job.sparql, **options)
         response = serialize_result(
             result, job.result_format, job.graph_format, max_rows, job.skolem_prefix
         )

@@ -1,18 +1,21 @@
 """The embedded store: pyoxigraph on disk, behind the `Store` protocol (`kg.store.protocol`).
 
-Every write goes through `EmbeddedStore.apply_change`, one transaction.
+Every write goes through `EmbeddedStore.apply_change`, one transaction, which also keeps the
+merge of all graphs that the union default graph reads (`kg.store.default_graph`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
 from kg.errors import KgError, QuerySyntaxError
-from kg.store.datasets import hide_graphs
+from kg.store import default_graph
+from kg.store.datasets import query_dataset
+from kg.store.default_graph import CLIENT_DEFAULT_GRAPH
 from kg.store.protocol import Change, QueryResult
 from kg.store.terms import OxGraphName, OxSubject, OxTerm
 
@@ -29,6 +32,7 @@ class EmbeddedStore:
             path.mkdir(parents=True, exist_ok=True)
         self._store = ox.Store(None if path is None else str(path))
         self.path = path
+        default_graph.ensure_merge(self._store)
         # Counting walks the whole index (about 80 ms at 300k quads) and /healthz and
         # /metrics ask on every call, so the count is kept until the next write. The
         # generation tells a count that raced with a write not to be kept.
@@ -60,34 +64,23 @@ class EmbeddedStore:
         Raises:
             QuerySyntaxError: the query does not parse; the message gives the position.
         """
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
         else:
             kwargs["use_default_graph_as_union"] = union_default_graph
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
-        if hidden_graphs and default_graphs is None and named_graphs is None:
-            kwargs = hide_graphs(self._store, kwargs, [ox.NamedNode(i) for i in hidden_graphs])
+        hidden: list[ox.NamedNode] = []
+        if default_graphs is None and named_graphs is None:
+            hidden = [ox.NamedNode(iri) for iri in hidden_graphs]
+        target, kwargs = query_dataset(self._store, kwargs, hidden)
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         try:
-            return self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
+            return target.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
-
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update in one transaction.
-
-        Raises:
-            QuerySyntaxError: the update does not parse.
-        """
-        try:
-            self._store.update(sparql)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(f"SPARQL update syntax error: {exc}") from None
-        finally:
-            self._written()
 
     def apply_change(self, change: Change) -> None:
         """Apply a change in one transaction: all of it is written, or none.
@@ -104,19 +97,21 @@ class EmbeddedStore:
             self._written()
 
     def _write(self, change: Change) -> None:
-        if not (change.removed or change.dropped_graphs or change.created_graphs):
-            self._store.extend(change.added)
+        added, removed = default_graph.stored_change(self._store, change)
+        if not (removed or change.dropped_graphs or change.created_graphs):
+            self._store.extend(added)
             return
         # pyoxigraph has no Python-level transaction object; one SPARQL update is one
         # transaction, so such a change is written as DELETE DATA, DROP, INSERT DATA, CREATE.
         parts = []
-        if change.removed:
-            parts.append(f"DELETE DATA {{ {_quads_block(change.removed)} }}")
+        if removed:
+            parts.append(f"DELETE DATA {{ {_quads_block(removed)} }}")
         parts.extend(f"DROP SILENT GRAPH {graph}" for graph in change.dropped_graphs)
-        if change.added:
-            parts.append(f"INSERT DATA {{ {_quads_block(change.added)} }}")
+        if added:
+            parts.append(f"INSERT DATA {{ {_quads_block(added)} }}")
         parts.extend(f"CREATE SILENT GRAPH {graph}" for graph in change.created_graphs)
         self._store.update(" ;\n".join(parts))
+        default_graph.drop_empty_client_default(self._store)
 
     def quads(
         self,
@@ -126,13 +121,18 @@ class EmbeddedStore:
         graph: OxGraphName | None = None,
     ) -> Iterator[ox.Quad]:
         """Iterate over the quads that match a pattern (None matches anything)."""
-        return iter(self._store.quads_for_pattern(subject, predicate, object, graph))
+        stored = None if graph is None else default_graph.stored_graph(graph)
+        return default_graph.to_client(
+            self._store.quads_for_pattern(subject, predicate, object, stored)
+        )
 
     def count(self) -> int:
         """Return the number of quads in all graphs (kept until the next write)."""
         count, generation = self._count, self._generation
         if count is None:
-            count = len(self._store)
+            merge = self._store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+            assert isinstance(merge, ox.QuerySolutions)
+            count = len(self._store) - int(next(merge)["n"].value)
             if generation == self._generation:
                 self._count = count
         return count
@@ -144,16 +144,16 @@ class EmbeddedStore:
 
     def graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
         """Return the names of the named graphs."""
-        return list(self._store.named_graphs())
+        return [g for g in self._store.named_graphs() if g != CLIENT_DEFAULT_GRAPH]
 
     def contains_graph(self, graph: ox.NamedNode) -> bool:
         """Tell whether a named graph exists."""
-        return bool(self._store.contains_named_graph(graph))
+        return graph != CLIENT_DEFAULT_GRAPH and bool(self._store.contains_named_graph(graph))
 
     def dump(self, output: BinaryIO, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None) -> None:
         """Serialize the dataset, or one graph, to a binary stream."""
         if graph is None:
-            self._store.dump(output, fmt)
+            ox.serialize(self.quads(), output, fmt)
         else:
             self._store.dump(output, fmt, from_graph=graph)
 
@@ -177,7 +177,7 @@ class EmbeddedStore:
     def bulk_add(self, quads: Iterable[ox.Quad]) -> None:
         """Add many quads without holding them in memory (not transactional: bench only)."""
         try:
-            self._store.bulk_extend(quads)
+            self._store.bulk_extend(default_graph.with_merge(quads))
         finally:
             self._written()
 
