@@ -177,7 +177,7 @@ def load(
         )
     for loaded in outcome.files:
         graphs = ", ".join(str(g) for g in loaded.graphs) or "(no graph)"
-        click.echo(f"loaded {loaded.path}: {loaded.quad_count} quads into {graphs}")
+        click.echo(f"loaded {loaded.source}: {loaded.quad_count} quads into {graphs}")
     if outcome.report.results:
         click.echo(outcome.report.text, err=True)
 

@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotAcceptable
 from kg.rdf.export import export_filename, export_syntax, stream_export
 from kg.rdf.formats import EXPORT_NAMES, RdfSyntax
 from server.context import current_kg
-from server.negotiation import content_type, media_type_index
+from server.negotiation import accepted_types, content_type, media_type_index
 
 bp = Blueprint("export", __name__)
 
@@ -56,7 +56,7 @@ def choose_export_syntax() -> RdfSyntax:
         NotAcceptable: Accept matches none of them (406); the message lists them.
     """
     syntaxes = [export_syntax(name) for name in NEGOTIATED_ORDER]
-    accept = request.accept_mimetypes
+    accept = accepted_types()
     if not accept:
         return syntaxes[0]
     index = media_type_index(syntaxes)

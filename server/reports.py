@@ -15,6 +15,7 @@ from flask import Response, request
 from werkzeug.exceptions import NotAcceptable
 
 from kg.errors import ShapeReport
+from server.negotiation import accepted_types
 
 JSON = "application/json"
 TURTLE = "text/turtle"
@@ -37,7 +38,7 @@ def report_response(
     Raises:
         NotAcceptable: `strict`, and neither JSON nor Turtle is acceptable (406).
     """
-    accept = request.accept_mimetypes
+    accept = accepted_types()
     chosen = accept.best_match(REPORT_MEDIA_TYPES) if accept else JSON
     if chosen is None and strict:
         raise NotAcceptable(

@@ -27,7 +27,7 @@ from kg.views.resources import (
     serialize_description,
 )
 from server.context import current_kg
-from server.negotiation import content_type, media_type_index
+from server.negotiation import accepted_types, content_type, media_type_index
 
 bp = Blueprint("resources", __name__)
 
@@ -110,7 +110,7 @@ def choose_form() -> Form:
     Raises:
         NotAcceptable: nothing offered is acceptable (406); the message lists the forms.
     """
-    accept = request.accept_mimetypes
+    accept = accepted_types()
     if not accept:
         return DESCRIPTION_SYNTAXES[0]
     index: dict[str, Form] = dict(media_type_index(DESCRIPTION_SYNTAXES))

@@ -33,3 +33,13 @@ def negotiated(body: bytes, content_type: str) -> Response:
     response = Response(body, content_type=content_type)
     response.vary.add("Accept")
     return response
+
+
+def no_content(status: int = 204) -> Response:
+    """An empty answer to a write (201 or 204), without Flask's default ``text/html`` type.
+
+    There is no body, so a Content-Type would describe nothing (RFC 9110, 8.3).
+    """
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response

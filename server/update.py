@@ -21,6 +21,7 @@ from kg.update.sparql_update import UpdateDataset, apply_update
 from server.access_log import note_query
 from server.auth import require_writer
 from server.context import current_kg
+from server.results import no_content
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_UPDATE = "application/sparql-update"
@@ -45,7 +46,7 @@ def answer_update() -> Response:
         using_named=_graph_iris(params, "using-named-graph-uri"),
     )
     apply_update(current_kg(), text, actor=actor, dataset=dataset, base_iri=request.base_url)
-    return Response(status=204)
+    return no_content()
 
 
 def read_update() -> tuple[str, MultiDict[str, str]]:

@@ -16,17 +16,18 @@ import pyoxigraph as ox
 
 from kg.config import Settings
 from kg.errors import QuerySyntaxError
-from kg.namespaces import AUDIT_GRAPH
+from kg.namespaces import AUDIT_GRAPH, LOADS_GRAPH
 from kg.query.executor import QueryRequest
 from kg.query.guards import check_query_safety
 from kg.rdf.sparql_tokens import tokens
 
 _QUERY_FORMS = frozenset({"select", "construct", "describe", "ask"})
 
-SYSTEM_GRAPHS = (str(AUDIT_GRAPH),)
-"""Graphs left out of a query's default dataset (not in the union default graph, not among
-the named graphs GRAPH sees); a query sees one only if it names it (FROM, FROM NAMED,
-default-graph-uri, named-graph-uri). Exports and /healthz still count them."""
+SYSTEM_GRAPHS = (str(AUDIT_GRAPH), str(LOADS_GRAPH))
+"""The bookkeeping graphs: the audit trail and the records of loads. With the strict dataset
+they are left out of the named graphs GRAPH sees, so a query sees one only if it names it
+(FROM, FROM NAMED, default-graph-uri, named-graph-uri); in union mode they are part of
+the union, as the contract promises. Exports and /healthz count them."""
 
 
 def client_request(

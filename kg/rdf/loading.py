@@ -61,14 +61,16 @@ class FileLoad:
     """One file of a load: where its quads went and the record that describes it.
 
     Attributes:
-        path: the file.
+        source: where its bytes came from, for messages: the path as given, or the request.
+        title: the file's name, or what the request was (dct:title of the record).
         activity: the load's prov:Activity in `LOADS_GRAPH`.
         graphs: the graphs its quads went to.
         quad_count: how many quads it brought.
         sha256: the hex SHA-256 of its bytes (aicap:contentSha256).
     """
 
-    path: Path
+    source: str
+    title: str
     activity: ox.NamedNode
     graphs: tuple[GraphName, ...]
     quad_count: int
@@ -129,14 +131,45 @@ def prepare_load(
     tracker = _ProgressTracker(paths, progress)
     for path in paths:
         load_id = uuid.uuid4()
-        into = target or ox.NamedNode(f"{base_iri}graph/load/{load_id}")
+        into = target or minted_load_graph(base_iri, load_id)
         quads = _skolemize_load(parse_rdf_file(path, into, tracker.file(path)), base_iri, load_id)
         activity = ox.NamedNode(f"{base_iri}id/load/{load_id}")
-        record = FileLoad(path, activity, _graphs_of(quads), len(quads), _sha256(path))
+        record = FileLoad(
+            str(path), path.name, activity, _graphs_of(quads), len(quads), _sha256(path)
+        )
         prepared.quads.extend(quads)
         prepared.records.extend(describe_load(record, now))
         prepared.files.append(record)
     return prepared
+
+
+def prepare_body_load(
+    quads: list[ox.Quad], data: bytes, title: str, load_id: uuid.UUID, base_iri: str
+) -> PreparedLoad:
+    """Describe a request body as a load of one file: its digest, graphs and quad count.
+
+    A graph-store write adds a body's content as `aicap load` adds a file's, so it is
+    recorded the same way, and the same bytes are recognised when they come again.
+
+    Args:
+        quads: the body's quads, parsed into the graphs they go to.
+        data: the body's bytes (their SHA-256 is recorded).
+        title: what the request was, such as ``graph-store POST``.
+        load_id: the load's id (`body_load_id`; a minted graph is named after it).
+        base_iri: the base of the project's IRIs (`Settings.base_iri`).
+    """
+    quads = _skolemize_load(quads, base_iri, load_id)
+    activity = ox.NamedNode(f"{base_iri}id/load/{load_id}")
+    digest = hashlib.sha256(data).hexdigest()
+    record = FileLoad(
+        f"the body of the {title}", title, activity, _graphs_of(quads), len(quads), digest
+    )
+    return PreparedLoad(quads, describe_load(record, datetime.now(UTC)), [record])
+
+
+def minted_load_graph(base_iri: str, load_id: uuid.UUID) -> ox.NamedNode:
+    """Return the graph minted for a load that names none: ``<base>graph/load/<uuid>``."""
+    return ox.NamedNode(f"{base_iri}graph/load/{load_id}")
 
 
 class _ProgressTracker:
@@ -245,7 +278,7 @@ def describe_load(load: FileLoad, when: datetime) -> list[ox.Quad]:
     a = load.activity
     quads = [
         _record(a, RDF.type, ox.NamedNode(str(PROV.Activity))),
-        _record(a, DCTERMS.title, ox.Literal(load.path.name)),
+        _record(a, DCTERMS.title, ox.Literal(load.title)),
         _record(a, PROV.startedAtTime, _datetime(when)),
         _record(a, VOID.triples, ox.Literal(str(load.quad_count), datatype=_xsd("integer"))),
     ]

@@ -16,18 +16,21 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import BadInput, BadParameter, UnknownResource
+from kg.errors import BadInput, BadParameter, KgError, UnknownResource
 from kg.namespaces import PREFIXES
 from kg.rdf.body_guards import check_rdf_body_safety
 from kg.rdf.formats import RdfSyntax
+from kg.rdf.loading import PreparedLoad, minted_load_graph
 from kg.rdf.parsing import graph_iri, parse_rdf_bytes
 from kg.store.protocol import Change, Store
 from kg.store.skolem import deskolemize
 from kg.update.audit import Write
 from kg.update.commit import WriteTarget
+from kg.update.loads import commit_load
 from kg.validation.report import ValidationReport
 
 
@@ -63,9 +66,13 @@ def graph_target(*, default: bool, graph: str | None) -> GraphTarget:
     return GraphTarget(graph_iri(graph))
 
 
-def new_graph_target(base_iri: str) -> GraphTarget:
-    """Return a fresh graph for a POST to the graph store itself (GSP 5.5)."""
-    return GraphTarget(ox.NamedNode(f"{base_iri}graph/gsp/{uuid.uuid4()}"))
+def new_graph_target(base_iri: str, load_id: uuid.UUID) -> GraphTarget:
+    """Return a fresh graph for a POST to the graph store itself (GSP 5.5).
+
+    Named as `aicap load` names the graph of a file loaded without one, after the load's
+    id, so that replacing the load drops it whole (`kg.update.loads`).
+    """
+    return GraphTarget(minted_load_graph(base_iri, load_id))
 
 
 def graph_exists(store: Store, target: GraphTarget) -> bool:
@@ -156,6 +163,56 @@ def read_body(
     return [ox.Quad(q.subject, q.predicate, q.object, into.node) for q in quads]
 
 
+def read_parts(
+    parts: list[tuple[str, bytes, str]],
+    *,
+    max_bytes: int,
+    into: GraphTarget,
+    base_iri: str | None = None,
+) -> list[ox.Quad]:
+    """Parse the RDF parts of a multipart/form-data body (GSP 5.5) into one graph.
+
+    Each part is a document of its own, so a blank node label in two parts names two blank
+    nodes (the RDF merge), never one.
+
+    Args:
+        parts: (name, bytes, media type) of each part.
+        max_bytes: the body limit (`Settings.max_body_bytes`).
+        into: the graph the triples go to.
+        base_iri: what relative IRIs resolve against (the request URL).
+
+    Raises:
+        BadInput: no part at all (400).
+        as `read_body`, for the first part that fails, named in the message.
+    """
+    if not parts:
+        raise BadInput("the multipart body has no part", "send each RDF document as a file part")
+    quads: list[ox.Quad] = []
+    for index, (name, data, media_type) in enumerate(parts):
+        try:
+            found = read_body(data, media_type, max_bytes=max_bytes, into=into, base_iri=base_iri)
+        except KgError as exc:
+            exc.message = f"part {name!r} of the multipart body: {exc.message}"
+            raise
+        quads.extend(_own_blank_nodes(found, f"part{index}") if index else found)
+    return quads
+
+
+def _own_blank_nodes(quads: list[ox.Quad], scope: str) -> list[ox.Quad]:
+    """Give the blank nodes of one document labels no other document of the body has."""
+
+    def renamed(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            return ox.BlankNode(f"{scope}x{term.value}")
+        if isinstance(term, ox.Triple):
+            return ox.Triple(renamed(term.subject), term.predicate, renamed(term.object))
+        return term
+
+    return [
+        ox.Quad(renamed(q.subject), q.predicate, renamed(q.object), q.graph_name) for q in quads
+    ]
+
+
 def validate_body(
     kg: WriteTarget, data: bytes, media_type: str, base_iri: str | None = None
 ) -> ValidationReport:
@@ -168,22 +225,85 @@ def validate_body(
     return kg.validate(Change(added=quads))
 
 
-def replace_graph(kg: WriteTarget, target: GraphTarget, quads: list[ox.Quad], write: Write) -> bool:
-    """PUT: make the graph hold exactly these quads. Return whether the graph is new.
+def replace_graph(
+    kg: WriteTarget,
+    target: GraphTarget,
+    load: PreparedLoad,
+    write: Write,
+    *,
+    replace: bool = False,
+) -> bool:
+    """PUT: make the graph hold exactly the body's quads. Return whether the graph is new.
+
+    The body is a load (`kg.update.loads`): recorded with its digest; the same bytes loaded
+    before into another graph are refused unless `replace`. An earlier load into this
+    graph alone is not a repeat: the PUT replaces the graph whole.
 
     Raises:
         ShapeViolation: the change breaks a shape; nothing was written (422).
+        AlreadyLoaded: the same bytes are stored from an earlier load (409).
     """
-    return _commit(kg, target, write, lambda store, existed: _replacement(store, target, quads))
+    return _commit_load(
+        kg,
+        target,
+        load,
+        write,
+        replace,
+        lambda store: _replacement(store, target, load.quads),
+        superseded_graph=target.node,
+    )
 
 
-def merge_graph(kg: WriteTarget, target: GraphTarget, quads: list[ox.Quad], write: Write) -> bool:
-    """POST: add the quads to the graph (created if new). Return whether the graph is new.
+def merge_graph(
+    kg: WriteTarget,
+    target: GraphTarget,
+    load: PreparedLoad,
+    write: Write,
+    *,
+    replace: bool = False,
+) -> bool:
+    """POST: add the body's quads to the graph (created if new). Return whether it is new.
+
+    The body is a load, as for `replace_graph`.
 
     Raises:
         ShapeViolation: the change breaks a shape; nothing was written (422).
+        AlreadyLoaded: the same bytes are stored from an earlier load (409).
     """
-    return _commit(kg, target, write, lambda store, existed: Change(added=list(quads)))
+    return _commit_load(
+        kg, target, load, write, replace, lambda store: Change(added=list(load.quads))
+    )
+
+
+def _commit_load(
+    kg: WriteTarget,
+    target: GraphTarget,
+    load: PreparedLoad,
+    write: Write,
+    replace: bool,
+    data_change: Callable[[Store], Change],
+    superseded_graph: ox.NamedNode | ox.DefaultGraph | None = None,
+) -> bool:
+    existed: list[bool] = []
+
+    def change_of(store: Store) -> Change:
+        existed.append(graph_exists(store, target))
+        change = data_change(store)
+        if not existed[-1] and target.named is not None:
+            change.created_graphs.append(target.named)  # a PUT or POST of nothing creates it
+        return change
+
+    commit_load(
+        kg,
+        load,
+        actor=write.actor,
+        replace=replace,
+        operation=write.operation,
+        request_text=write.request_text if isinstance(write.request_text, bytes) else None,
+        data_change=change_of,
+        superseded_graph=superseded_graph,
+    )
+    return not existed[-1]
 
 
 def delete_graph(kg: WriteTarget, target: GraphTarget, write: Write) -> None:

@@ -24,7 +24,7 @@ The audit record of such a write says ``replacing load`` and names the loads it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -44,7 +44,9 @@ from kg.store.protocol import Change, Store
 from kg.update.audit import Write
 from kg.update.commit import LoadOutcome, WriteTarget
 
-REPLACE_HINT = "to swap the earlier load for this one: aicap load --replace"
+REPLACE_HINT = (
+    "to swap the earlier load for this one: aicap load --replace (over HTTP: replace=true)"
+)
 """What a refused load may do instead."""
 
 _LOADS = ox.NamedNode(str(LOADS_GRAPH))
@@ -76,7 +78,15 @@ class LoadPlan:
 
 
 def commit_load(
-    kg: WriteTarget, prepared: PreparedLoad, *, actor: str, replace: bool = False
+    kg: WriteTarget,
+    prepared: PreparedLoad,
+    *,
+    actor: str,
+    replace: bool = False,
+    operation: str = "load",
+    request_text: bytes | None = None,
+    data_change: Callable[[Store], Change] | None = None,
+    superseded_graph: ox.NamedNode | ox.DefaultGraph | None = None,
 ) -> LoadOutcome:
     """Commit a prepared load in one validated, audited transaction (`WriteTarget.commit`).
 
@@ -85,6 +95,13 @@ def commit_load(
         prepared: the parsed files and their records (`kg.rdf.loading.prepare_load`).
         actor: who loads, for the audit trail.
         replace: swap earlier loads of the same files' bytes instead of refusing.
+        operation: what the write is, for the audit trail (``load``, ``graph-store POST``).
+        request_text: the request body, whose hash the audit record keeps.
+        data_change: computes the data change from the store, under the write lock;
+            by default the prepared quads are added (a graph-store PUT also removes what
+            the graph held).
+        superseded_graph: a graph this write replaces whole (a graph-store PUT): an earlier
+            load of the same bytes whose content is all in it is not loaded twice.
 
     Raises:
         AlreadyLoaded: a file's bytes were loaded before and `replace` is false, or two
@@ -92,10 +109,14 @@ def commit_load(
         ShapeViolation: the change breaks a shape; nothing written.
         KgError: the loads changed while this one was prepared; nothing written.
     """
-    plan = plan_load(kg.store, prepared, replace=replace)
+    base = data_change or (lambda store: Change(added=list(prepared.quads)))
+    plan = plan_load(kg.store, prepared, replace=replace, superseded_graph=superseded_graph)
+    if plan.replacing:
+        operation = "replacing load" if operation == "load" else f"{operation} replacing a load"
     write = Write(
         actor,
-        "replacing load" if plan.replacing else "load",
+        operation,
+        request_text,
         records=(*prepared.records, *plan.replaces_records()),
         removed_records=plan.removed_records,
         replaces=tuple(earlier.activity for earlier in plan.replaced),
@@ -103,20 +124,30 @@ def commit_load(
 
     def prepare(store: Store) -> Change:
         # Under the write lock: another load may have committed since the plan was made.
-        again = plan_load(store, prepared, replace=replace)
-        if again.replacing != plan.replacing:
+        again = plan_load(store, prepared, replace=replace, superseded_graph=superseded_graph)
+        if again.replacing != plan.replacing or again.removed_records != plan.removed_records:
             raise KgError(
                 "the loads changed while this load was prepared; nothing was written",
                 "run the load again",
             )
-        return again.change
+        return _combined(base(store), again.change, prepared.quads)
 
     committed = kg.commit(prepare, write)
     return LoadOutcome(tuple(prepared.files), len(prepared.quads), committed.report, plan.replaced)
 
 
-def plan_load(store: Store, prepared: PreparedLoad, *, replace: bool) -> LoadPlan:
+def plan_load(
+    store: Store,
+    prepared: PreparedLoad,
+    *,
+    replace: bool,
+    superseded_graph: ox.NamedNode | ox.DefaultGraph | None = None,
+) -> LoadPlan:
     """Find earlier loads of the same bytes; refuse the load, or plan their replacement.
+
+    An earlier load none of whose content is left outside `superseded_graph` (its graph
+    was dropped since, or this write replaces that graph) would not be counted twice: its
+    records go, and the load goes ahead.
 
     Raises:
         AlreadyLoaded: as `commit_load`.
@@ -128,10 +159,15 @@ def plan_load(store: Store, prepared: PreparedLoad, *, replace: bool) -> LoadPla
     records: list[ox.Quad] = []
     for loaded, quads in prepared.quads_by_file():
         for earlier in earlier_loads(store, loaded.sha256) if loaded.sha256 else []:
-            if not replace:
+            its_graphs: list[ox.NamedNode] = []
+            remaining = _quads_of(store, earlier, quads, its_graphs)
+            its_graphs = [g for g in its_graphs if g != superseded_graph]
+            if any(q.graph_name != superseded_graph for q in remaining) and not replace:
                 raise _already_loaded(loaded, earlier)
-            replacing.append((loaded.activity, earlier))
-            removed.extend(_quads_of(store, earlier, quads, dropped))
+            if any(q.graph_name != superseded_graph for q in remaining):
+                replacing.append((loaded.activity, earlier))
+            removed.extend(remaining)
+            dropped.extend(its_graphs)
             records.extend(_records_of(store, earlier.activity))
     added = _canonical(prepared.quads)  # a quad removed and added back is not a change
     change = Change(
@@ -142,6 +178,18 @@ def plan_load(store: Store, prepared: PreparedLoad, *, replace: bool) -> LoadPla
     return LoadPlan(change, tuple(replacing), tuple(dict.fromkeys(records)))
 
 
+def _combined(data: Change, plan: Change, quads: list[ox.Quad]) -> Change:
+    """The data change, with the earlier loads' removals of the plan (not its additions)."""
+    added = _canonical(quads)
+    removed = [q for q in dict.fromkeys([*data.removed, *plan.removed]) if q not in added]
+    return Change(
+        added=data.added,
+        removed=removed,
+        dropped_graphs=list(dict.fromkeys([*data.dropped_graphs, *plan.dropped_graphs])),
+        created_graphs=data.created_graphs,
+    )
+
+
 def _refuse_repeats(files: Sequence[FileLoad]) -> None:
     """Refuse two files of one load with the same bytes: --replace cannot help there."""
     seen: dict[str, FileLoad] = {}
@@ -149,7 +197,7 @@ def _refuse_repeats(files: Sequence[FileLoad]) -> None:
         first = seen.setdefault(loaded.sha256, loaded) if loaded.sha256 else loaded
         if first is not loaded:
             raise AlreadyLoaded(
-                f"{loaded.path} has the same bytes as {first.path}, in the same load; "
+                f"{loaded.source} has the same bytes as {first.source}, in the same load; "
                 "loading both would count every figure twice; nothing was written",
                 first.activity.value,
                 "load the file once",
@@ -158,7 +206,7 @@ def _refuse_repeats(files: Sequence[FileLoad]) -> None:
 
 def _already_loaded(loaded: FileLoad, earlier: EarlierLoad) -> AlreadyLoaded:
     return AlreadyLoaded(
-        f"{loaded.path}: the same bytes were loaded before, from {earlier.title} at "
+        f"{loaded.source}: the same bytes were loaded before, from {earlier.title} at "
         f"{earlier.started} (load <{earlier.activity.value}>); loading them again would "
         "count every figure twice; nothing was written",
         earlier.activity.value,

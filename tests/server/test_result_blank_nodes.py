@@ -32,6 +32,7 @@ def graph(
         f'<{EX}s> <{EX}p> [ <{EX}q> "x" ] .\n'
         f'<{EX}s> <{EX}text> "see <{genid}abc>" .\n'
         f"<{EX}s> <{EX}deeper> <{genid}abc/def> .\n"
+        f"# for {name}: bytes of its own, not a repeat of an earlier load\n"
     )
     response = write_client.put(
         "/graph-store", query_string={"graph": name}, data=body.encode(),

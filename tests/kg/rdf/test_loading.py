@@ -233,7 +233,7 @@ def test_each_file_of_a_load_is_recorded_with_the_sha256_of_its_bytes(tmp_path: 
     prepared = prepare_load([TEST_DATA / "new-claim.ttl", blank], None, BASE_IRI)
 
     for loaded in prepared.files:
-        digest = hashlib.sha256(loaded.path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(Path(loaded.source).read_bytes()).hexdigest()
         assert loaded.sha256 == digest
         recorded = {q.object for q in prepared.records if q.subject == loaded.activity}
         assert ox.Literal(digest) in recorded
