@@ -20,8 +20,10 @@ from kg.namespaces import AUDIT_GRAPH, LOADS_GRAPH
 from kg.query.executor import QueryRequest
 from kg.query.guards import check_query_safety
 from kg.rdf.sparql_tokens import tokens
+from kg.rdf.syntax_errors import located_message
 
 _QUERY_FORMS = frozenset({"select", "construct", "describe", "ask"})
+_FROM_ERROR = "SPARQL syntax error in a FROM clause"
 
 SYSTEM_GRAPHS = (str(AUDIT_GRAPH), str(LOADS_GRAPH))
 """The bookkeeping graphs: the audit trail and the records of loads. With the strict dataset
@@ -92,7 +94,7 @@ def dataset_clause(sparql: str, base_iri: str | None = None) -> tuple[list[str],
         QuerySyntaxError: a FROM the engine cannot read (an undeclared prefix, ...).
     """
     found = list(tokens(sparql))
-    rows, prologue_end = [], None
+    rows, targets, prologue_end = [], [], None
     for index, (kind, value, offset) in enumerate(found):
         word = value.lower() if kind == "word" else ""
         if word in _QUERY_FORMS and prologue_end is None:
@@ -102,15 +104,17 @@ def dataset_clause(sparql: str, base_iri: str | None = None) -> tuple[list[str],
         named = found[index + 1][0] == "word" and found[index + 1][1].lower() == "named"
         target = found[index + 2 if named else index + 1 :][:1]
         if target and target[0][0] in ("iri", "pname"):
+            targets.append(target[0])
             rows.append(f"(UNDEF {target[0][1]})" if named else f"({target[0][1]} UNDEF)")
     if not rows:
         return None
     values = " ".join(rows)
-    probe = f"{sparql[:prologue_end]} SELECT * {{ VALUES (?default ?named) {{ {values} }} }}"
+    prologue = sparql[:prologue_end]
+    probe = f"{prologue} SELECT * {{ VALUES (?default ?named) {{ {values} }} }}"
     try:
         solutions = ox.Store().query(probe, base_iri=base_iri)
     except SyntaxError as exc:
-        raise QuerySyntaxError(f"SPARQL syntax error in a FROM clause: {exc}") from None
+        raise _from_error(sparql, prologue, targets, base_iri, str(exc)) from None
     assert isinstance(solutions, ox.QuerySolutions)
     defaults: list[str] = []
     named_graphs: list[str] = []
@@ -120,3 +124,35 @@ def dataset_clause(sparql: str, base_iri: str | None = None) -> tuple[list[str],
         if (node := row["named"]) is not None:
             named_graphs.append(node.value)
     return defaults, named_graphs
+
+
+def _from_error(
+    sparql: str,
+    prologue: str,
+    targets: list[tuple[str, str, int]],
+    base_iri: str | None,
+    message: str,
+) -> QuerySyntaxError:
+    """Point at the FROM target the engine refused, in the client's query.
+
+    The probe's own error points into the probe, not the query; each target is probed
+    alone to find the one at fault. A prefixed name the tokenizer read can only fail for
+    want of its PREFIX, an IRI for being relative without a base or ill-formed.
+    """
+    for kind, value, offset in targets:
+        try:
+            ox.Store().query(f"{prologue} ASK {{ VALUES ?g {{ {value} }} }}", base_iri=base_iri)
+        except SyntaxError:
+            line = sparql.count("\n", 0, offset) + 1
+            column = offset - (sparql.rfind("\n", 0, offset) + 1) + 1
+            prefix = value.partition(":")[0]
+            reason, hint = (
+                (f"the prefix {prefix}: is not declared", f"declare it: PREFIX {prefix}: <…>")
+                if kind == "pname"
+                else (f"the IRI {value} is not valid", "write an absolute IRI, or declare BASE")
+            )
+            located = located_message(
+                _FROM_ERROR, sparql, line, column, reason, end_column=column + len(value)
+            )
+            return QuerySyntaxError(located, hint)
+    return QuerySyntaxError(f"{_FROM_ERROR}: {message}")

@@ -20,11 +20,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import BadParameter, QuerySyntaxError, QueryTimeout, UnsafeQuery
+from kg.errors import BadParameter, QueryTimeout, UnsafeQuery
 from kg.query.checkpoints import Checkpoints, SupportsBackup
 from kg.query.pool import WorkerPool
 from kg.query.workers import Job, QueryResponse, Worker
 from kg.rdf.formats import rdf_syntax, results_format
+from kg.rdf.syntax_errors import sparql_syntax_error
 
 log = logging.getLogger("aicap.executor")
 
@@ -169,7 +170,7 @@ class QueryExecutor:
         finally:
             self._checkpoints.release(generation)
         if status == "syntax":
-            raise QuerySyntaxError(f"SPARQL syntax error: {payload}")
+            raise sparql_syntax_error(str(payload), request.sparql)
         if status != "ok":
             raise RuntimeError(f"the query worker failed:\n{payload}")
         assert isinstance(payload, QueryResponse)

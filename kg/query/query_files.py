@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import yaml
 
 from kg.errors import KgError
+from kg.rdf.syntax_errors import sparql_syntax_error
 from kg.store.terms import OxTerm
 
 PARAM_TYPES = ("string", "firm", "person", "integer", "decimal", "iri", "date")
@@ -186,7 +187,8 @@ def check_stored_query(query: StoredQuery) -> None:
     try:
         ox.Store().query(query.sparql, substitutions=samples)
     except SyntaxError as exc:
-        raise KgError(f"{query.path}: SPARQL syntax error: {exc}") from None
+        error = sparql_syntax_error(str(exc), query.sparql)
+        raise KgError(f"{query.path}: {error.message}", error.hint) from None
     except RuntimeError as exc:
         raise KgError(
             f"{query.path}: a parameter cannot be bound: {exc}",

@@ -1,6 +1,7 @@
 """Parse RDF files and bodies into quads, with errors that name the line and column.
 
-pyoxigraph parses; its syntax errors carry a line and column, which `RdfSyntaxError` keeps.
+pyoxigraph parses; its syntax errors carry a line and column, which `RdfSyntaxError` keeps
+and `kg.rdf.syntax_errors` shows under the line of the document they fall on.
 It never reaches the network while parsing: a JSON-LD document with a remote ``@context``
 fails (no document loader is set), and RDF/XML external entities are refused (the parser
 only reads internal entity declarations). `tests/kg/rdf/test_loading.py` proves both.
@@ -9,7 +10,6 @@ only reads internal entity declarations). `tests/kg/rdf/test_loading.py` proves 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from pathlib import Path
 from xml.parsers import expat
@@ -18,10 +18,8 @@ import pyoxigraph as ox
 
 from kg.errors import BadParameter, RdfSyntaxError, UnsupportedFormat
 from kg.rdf.formats import RdfSyntax, rdf_syntax_for_media_type, rdf_syntax_for_suffix
+from kg.rdf.syntax_errors import excerpt, rdf_end_column, rdf_reason
 
-_POSITION_PREFIX = re.compile(
-    r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): "
-)
 _HINTS: tuple[tuple[str, str], ...] = (
     (
         "No LoadDocumentCallback",
@@ -150,13 +148,18 @@ def _into(quad: ox.Quad, graph: ox.NamedNode) -> ox.Quad:
 
 
 def _syntax_error(exc: SyntaxError, data: bytes, syntax: RdfSyntax, source: str) -> RdfSyntaxError:
-    what = _POSITION_PREFIX.sub("", str(exc.msg))
-    line, column = exc.lineno, exc.offset
+    what = rdf_reason(exc)
+    line, column, end_column = exc.lineno, exc.offset, rdf_end_column(exc)
     if line is None and syntax.ox_format == ox.RdfFormat.RDF_XML:
         line, column = _xml_position(data)
-    where = "" if line is None else f"line {line}, column {column}: "
+    message = f"{source}: {syntax.name} syntax error: {what}"
+    if line is not None and column is not None:
+        message = (
+            f"{source}: line {line}, column {column}: {syntax.name} syntax error: {what}\n"
+            + excerpt(data, line, column, end_column=end_column, rdf=True)
+        )
     error = RdfSyntaxError(
-        f"{source}: {where}{syntax.name} syntax error: {what}",
+        message,
         source=source,
         line=line,
         column=column,

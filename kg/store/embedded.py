@@ -12,7 +12,8 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from kg.errors import KgError, QuerySyntaxError
+from kg.errors import KgError
+from kg.rdf.syntax_errors import sparql_syntax_error
 from kg.store import default_graph
 from kg.store.datasets import query_dataset
 from kg.store.default_graph import CLIENT_DEFAULT_GRAPH
@@ -80,7 +81,7 @@ class EmbeddedStore:
         try:
             return target.query(sparql, **kwargs)
         except SyntaxError as exc:
-            raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
+            raise sparql_syntax_error(str(exc), sparql) from None
 
     def apply_change(self, change: Change) -> None:
         """Apply a change in one transaction: all of it is written, or none.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.errors import QuerySyntaxError
+from kg.rdf.syntax_errors import located_message, rdf_end_column, rdf_reason
 
 _TOKEN = re.compile(
     r"""
@@ -39,10 +40,6 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SKIPPED = ("space", "comment")
-_POSITION = re.compile(
-    r"^Parser error (at line \d+ (between columns \d+ and \d+|column \d+)"
-    r"|between line \d+ column \d+ and line \d+ column \d+): "
-)
 
 
 @dataclass(frozen=True)
@@ -184,7 +181,7 @@ def parse_quad_data(text: str, operation: OperationText) -> list[ox.Quad]:
         try:
             quads.extend(ox.parse(document, format=ox.RdfFormat.TRIG, rename_blank_nodes=False))
         except SyntaxError as exc:
-            raise _data_error(exc, text, start, wrapped) from None
+            raise _data_error(exc, text, (start, end), wrapped) from None
     return quads
 
 
@@ -220,18 +217,30 @@ def _has_token(text: str, start: int, end: int) -> bool:
     return next(tokens(text, start, end), None) is not None
 
 
-def _data_error(exc: SyntaxError, text: str, start: int, wrapped: bool) -> QuerySyntaxError:
+def _data_error(
+    exc: SyntaxError, text: str, block: tuple[int, int], wrapped: bool
+) -> QuerySyntaxError:
     """Map a TriG error in the document built from a block back to the update text."""
-    message = _POSITION.sub("", str(exc.msg))
-    line, column = exc.lineno, exc.offset
+    message = rdf_reason(exc)
+    line, column, end_column = exc.lineno, exc.offset, rdf_end_column(exc)
     if line is None or line < 2:
         return QuerySyntaxError(f"SPARQL update syntax error in quad data: {message}")
+    start, end = block
+    if wrapped and line >= text.count("\n", start, end) + 3:
+        # On the "}" closing the wrapper: the update's own "}" closes the block there.
+        start, line, column, end_column = end, 2, 1 + int(wrapped), None
     block_line = text.count("\n", 0, start) + 1
     block_column = start - (text.rfind("\n", 0, start) + 1) + 1
     at_line = block_line + line - 2
-    at_column = (column or 1) if line > 2 else block_column + (column or 1) - 1 - int(wrapped)
+    # The block's first line starts at its own column in the update (less the "{" wrapped
+    # around a default-graph run); its later lines start where the update's lines do.
+    shift = 0 if line > 2 else block_column - 1 - int(wrapped)
+    at_column = (column or 1) + shift
+    at_end = None if end_column is None else end_column + shift
     return QuerySyntaxError(
-        f"SPARQL update syntax error at line {at_line}, column {at_column}: {message}",
+        located_message(
+            "SPARQL update syntax error", text, at_line, at_column, message, end_column=at_end
+        ),
         "INSERT DATA and DELETE DATA take triples and GRAPH <iri> { triples }: "
         "no variables, no blank nodes in DELETE DATA",
     )

@@ -44,6 +44,7 @@ from kg.errors import BadInput, BadParameter, KgError, QuerySyntaxError, TooComp
 from kg.query.guards import check_update_safety
 from kg.rdf.fetch import fetch_rdf
 from kg.rdf.parsing import parse_rdf_bytes
+from kg.rdf.syntax_errors import located_message, sparql_syntax_error
 from kg.store.protocol import Change, Store
 from kg.store.skolem import skolemize
 from kg.update.audit import Write
@@ -57,6 +58,8 @@ MAX_PARSED_BYTES = 32 * 1024
 """Most text rdflib parses per request (templates and WHERE groups, not quad data):
 rdflib takes about 1 s for 20 KB, and four times as long for twice as much."""
 
+UPDATE_ERROR = "SPARQL update syntax error"
+"""How the message of an update that does not parse starts."""
 _UNKNOWN_PREFIX = "Unknown namespace prefix"
 _SPACE = re.compile(r"\s+")
 
@@ -241,8 +244,7 @@ def _rdflib_operations(text: str, original: str, base_iri: str | None) -> list[C
         return list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
     except ParseBaseException as exc:
         rdflib_error = QuerySyntaxError(
-            f"SPARQL update syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
-            f"near: {exc.line.strip()[:80]}",
+            located_message(UPDATE_ERROR, original, exc.lineno, exc.col, exc.msg)
         )
         raise _engine_syntax_error(original, base_iri) or rdflib_error from None
     except RecursionError:
@@ -253,8 +255,9 @@ def _rdflib_operations(text: str, original: str, base_iri: str | None) -> list[C
         if not str(exc).startswith(_UNKNOWN_PREFIX):
             raise
         prefix = str(exc).rpartition(":")[2].strip()
-        raise QuerySyntaxError(
-            f"SPARQL update syntax error: the prefix {prefix}: is not declared",
+        # pyoxigraph says where the prefix is used; rdflib does not.
+        raise _engine_syntax_error(original, base_iri) or QuerySyntaxError(
+            f"{UPDATE_ERROR}: the prefix {prefix}: is not declared",
             f"declare it: PREFIX {prefix}: <…>",
         ) from None
 
@@ -269,16 +272,7 @@ def _engine_syntax_error(text: str, base_iri: str | None) -> QuerySyntaxError | 
     try:
         ox.Store().update(text, base_iri=base_iri)
     except SyntaxError as exc:
-        message = str(exc.msg)
-        match = re.match(r"error at (\d+):(\d+): ", message)
-        if match is None:
-            return QuerySyntaxError(f"SPARQL update syntax error: {message[:300]}")
-        line, column = match.groups()
-        what = message[match.end() :]
-        what = what if len(what) <= 300 else what[:300] + " …"
-        return QuerySyntaxError(
-            f"SPARQL update syntax error at line {line}, column {column}: {what}"
-        )
+        return sparql_syntax_error(str(exc), text, UPDATE_ERROR)
     except (OSError, ValueError, RuntimeError):
         return None  # the engine parsed it and failed evaluating it: rdflib's message stands
     return None

@@ -265,7 +265,21 @@ def test_query_syntax_error_exits_2_with_the_position(settings: Settings) -> Non
 
     assert result.exit_code == 2
     assert "syntax error" in result.stderr
-    assert "at 3:" in result.stderr  # line 3, where FILTR stands
+    assert "at line 3, column " in result.stderr  # line 3, where FILTR stands
+    assert "  3 |   FILTR }\n" in result.stderr
+
+
+def test_query_syntax_error_shows_the_line_with_a_caret_and_no_character_ranges(
+    settings: Settings,
+) -> None:
+    result = aicap(settings, "query", "--sparql", "SELECT * WHERE { ?s ?p }")
+
+    assert result.exit_code == 2
+    heading, shown, caret = result.stderr.splitlines()
+    assert heading.startswith("aicap query: SPARQL syntax error at line 1, column 25: expected ")
+    assert shown == "  1 | SELECT * WHERE { ?s ?p }"
+    assert caret == "    |                         ^ end of input"
+    assert "..=" not in result.stderr
 
 
 def test_query_needs_exactly_one_of_name_sparql_file(settings: Settings) -> None:

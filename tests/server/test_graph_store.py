@@ -421,7 +421,11 @@ def test_malformed_turtle_is_400_with_line_and_column_and_graph_unchanged(
     body = triple("a", 1) + f"<{EX}b> <{EX}p> 'unterminated .\n"
     response = put(write_client, graph, body, write_headers)
     assert response.status_code == 400
-    assert "line 2, column" in response.text
+    column = body.splitlines()[1].index("'") + 1  # the string left open
+    assert f"line 2, column {column}:" in response.text
+    shown, caret = response.text.splitlines()[1:3]
+    assert shown == f"  2 | <{EX}b> <{EX}p> 'unterminated ."
+    assert caret == "    | " + " " * (column - 1) + "^"
     assert write_kg.triple_count() == before
     assert values(write_kg, graph) == {("kept", "1")}
 

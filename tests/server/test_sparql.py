@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import io
 import json
-import re
 from collections.abc import Callable
 from xml.etree import ElementTree
 
@@ -169,7 +168,19 @@ def test_syntax_error_is_400_in_plain_text_with_the_position(client: FlaskClient
     response = get(client, "SELECT * WHERE {\n  ?s ?p \n}")
     assert response.status_code == 400
     assert response.mimetype == "text/plain"
-    assert re.search(r"\b3:\d+\b", response.text), response.text  # line 3 holds the error
+    assert "at line 3, column " in response.text, response.text  # line 3 holds the error
+
+
+def test_syntax_error_shows_the_line_with_a_caret_under_the_column(client: FlaskClient) -> None:
+    response = get(client, "SELECT * WHERE { ?s ?p ?o } LIMIT x")
+
+    assert response.status_code == 400
+    assert response.text.splitlines() == [
+        "SPARQL syntax error at line 1, column 35: "
+        "expected a number, HAVING, OFFSET, OPTIONAL or VALUES",
+        "  1 | SELECT * WHERE { ?s ?p ?o } LIMIT x",
+        "    |                                   ^",
+    ]
 
 
 def test_get_without_query_describes_the_service_in_turtle(

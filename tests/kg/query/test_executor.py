@@ -184,9 +184,12 @@ def test_ill_formed_dataset_or_substitution_is_bad_parameter(
         executor.run(request_)
 
 
-def test_syntax_error_names_the_position(executor: QueryExecutor) -> None:
-    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+def test_syntax_error_names_the_position_and_shows_the_line(executor: QueryExecutor) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"line 1, column \d+") as raised:
         executor.run(QueryRequest("SELECT * WHERE { ?s ?p }"))
+
+    assert "  1 | SELECT * WHERE { ?s ?p }\n" in raised.value.message
+    assert "^" in raised.value.message
 
 
 def test_query_past_the_limit_is_stopped_within_half_a_second_and_frees_the_core(
