@@ -4,7 +4,9 @@
 `/sparql`, with the twelve analyst questions ready to open in the editor, links to their
 result tables, and the pictures. `/queries/<name>` shows a question, a form for its
 parameters, and its answer as a table whose resources link to the service's `/id/` pages,
-with the CSV and JSON of `/api/queries/<name>`.
+with the CSV and JSON of `/api/queries/<name>`. Its figures read for people
+(`kg.views.figures`: ``USD 300 bn``, ``10%``), the exact value in each one's ``title``;
+its quotes run under their rows (`shown_columns`).
 
 Templates are autoescaped; query texts reach the page's script as JSON (``tojson``). The
 pages carry a Content-Security-Policy that lets the browser fetch from this origin only,
@@ -13,8 +15,8 @@ so a page can never call out, whatever a library in it would try.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -23,6 +25,7 @@ from markupsafe import Markup
 from kg.errors import BadParameter, KgError, MissingParameter, UnknownResource
 from kg.query.query_files import StoredQuery
 from kg.query.solutions import Cell, Row, SolutionTable, table_from_json
+from kg.views.figures import figure_text, is_prose, rule_for
 from kg.views.pictures import PICTURES
 from server.context import current_kg
 from server.errors import status_for
@@ -45,9 +48,6 @@ BRIEF_ORDER = (
     "share-price-reactions", "gpu-rental-margin", "token-demand-growth", "claims-and-sources",
 )  # fmt: skip
 """The stored queries in the order of the brief's questions 1-12 (CONTRACT.md)."""
-
-SHOWN_DECIMALS = 4
-"""Decimals a page shows of a number (the downloads keep every digit)."""
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 """Characters an IRI's path keeps in an `/id/` URL (RFC 3986 pchar and /)."""
@@ -105,7 +105,7 @@ def question(name: str) -> tuple[str, int]:
         query=query,
         values=values,
         table=table,
-        columns=[] if table is None else shown_columns(table.variables),
+        columns=shown_columns(() if table is None else table.variables),
         shown=PAGE_ROWS,
         error=error,
         known=getattr(error, "known", None),
@@ -138,9 +138,22 @@ def pictures_of(query: StoredQuery, given: Mapping[str, str]) -> list[tuple[str,
     return shown
 
 
-def shown_columns(variables: tuple[str, ...]) -> list[str]:
-    """Leave out ``xLabel`` beside ``x``: the label is the link text of x's cells."""
-    return [v for v in variables if not (v.endswith("Label") and v[: -len("Label")] in variables)]
+def shown_columns(variables: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Split the columns into the table's and the prose shown under each row.
+
+    ``xLabel`` beside ``x`` is left out: the label is the link text of x's cells. Prose
+    (quotes, descriptions: `kg.views.figures.is_prose`) squeezed into one column of a wide
+    table is a strip of a few words a line, hundreds of pixels tall, or off the screen;
+    under its row, across the table, it reads as a paragraph.
+
+    Returns:
+        (the table's columns, the prose columns); all in the table if all are prose.
+    """
+    columns = [
+        v for v in variables if not (v.endswith("Label") and v[: -len("Label")] in variables)
+    ]
+    table = [v for v in columns if not is_prose(v)]
+    return (table, [v for v in columns if is_prose(v)]) if table else (columns, [])
 
 
 def page_url(name: str) -> str:
@@ -173,8 +186,12 @@ def cell_html(cell: Cell | None, row: Row | None = None, variable: str = "") -> 
     if cell.kind == "iri":
         label = (row or {}).get(f"{variable}Label")
         return _link(cell.value, label.value if label is not None else None)
-    if cell.is_number and cell.decimal is not None:
-        return Markup('<data value="{}">{}</data>').format(cell.value, _grouped(cell.decimal))
+    figure = figure_text(variable, cell.value, cell.datatype) if cell.kind == "literal" else None
+    if figure is not None:  # the exact value stays in the markup and one hover away
+        rule = rule_for(variable)
+        return Markup('<data class="{0}" value="{1}" title="{1}">{2}</data>').format(
+            "number" if rule is None else rule.kind, cell.value, figure
+        )
     parts = cell.value.split(" | ")
     if len(parts) > 1 and all(resource_url(p) for p in parts):
         return Markup("<br>").join(_link(p) for p in parts)
@@ -191,22 +208,28 @@ def _link(iri: str, label: str | None = None) -> Markup:
     return Markup('<a href="{}" title="{}">{}</a>').format(url, iri, text)
 
 
-def _short(iri: str) -> str:
+def _short(iri: str) -> Markup:
+    """The IRI's ``<rest>`` under ``<base>id/`` (else the IRI), breakable after each ``/``."""
     rest = iri.removeprefix(f"{current_kg().settings.base_iri}id/")
-    return rest if rest != iri else iri
+    return Markup("/<wbr>").join((rest if rest != iri else iri).split("/"))
 
 
 def _lang(cell: Cell) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(cell.language, cell.value)
 
 
-def _grouped(number: Decimal) -> str:
-    """Write a number for reading: thousands grouped, at most `SHOWN_DECIMALS` decimals.
+@bp.app_template_filter("prose_html")
+def prose_html(cell: Cell, row: Row | None = None, variable: str = "") -> Markup:
+    """Render a prose cell: each of several texts (``a | b``) its own paragraph."""
+    if cell.kind != "literal" or cell.is_number:
+        return cell_html(cell, row, variable)
+    lang = Markup(' lang="{}"').format(cell.language) if cell.language else Markup("")
+    return Markup("").join(
+        Markup("<p{}>{}</p>").format(lang, part) for part in cell.value.split(" | ")
+    )
 
-    300000000000.0 is 300,000,000,000 and 83.3333333 is 83.3333; the cell's ``value``
-    attribute keeps the exact literal.
-    """
-    if number == number.to_integral_value():
-        return f"{number.quantize(Decimal(1)):,f}"
-    rounded = number.quantize(Decimal(1).scaleb(-SHOWN_DECIMALS)).normalize()
-    return f"{rounded:,f}"
+
+@bp.app_template_filter("header_html")
+def header_html(name: str) -> Markup:
+    """A column name that may break between its words: ``share<wbr>Of<wbr>Capital``."""
+    return Markup("<wbr>").join(re.split(r"(?<=[a-z0-9])(?=[A-Z])", name))

@@ -29,6 +29,8 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.typing import RcKeyType
 
+from kg.views.figures import gigawatts, nuclear_plants, plain, ratio, shares, usd
+
 BINDING_COLOUR = "#1f3b63"
 NON_BINDING_COLOUR = "#c2410c"
 REVENUE_COLOUR = "#2f7d4f"
@@ -89,21 +91,6 @@ def _figure(width_in: float, height_in: float) -> Iterator[tuple[Figure, io.Byte
         figure = Figure(figsize=(width_in, height_in))
         yield figure, out
         figure.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
-
-
-def usd(amount: float) -> str:
-    """Format an amount of US dollars for a label: $1T, $322.4B, $350M."""
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if abs(amount) >= size:
-            return f"${amount / size:,.1f}".removesuffix(".0") + suffix
-    return f"${amount:,.0f}"
-
-
-def quantity(value: float, unit: str) -> str:
-    """Format a number with a unit, without trailing zeros: 10 GW, 6.5 GW, 160M shares."""
-    if unit == "shares" and value >= 1e6:
-        return f"{value / 1e6:,.1f}".removesuffix(".0") + "M shares"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") + f" {unit}"
 
 
 # --- money loops ------------------------------------------------------------------------
@@ -193,8 +180,8 @@ def flow_label(flows: Sequence[Flow]) -> str:
             fmt(total)
             for fmt, total in (
                 (usd, _sum(f.amount_usd for f in same)),
-                (lambda v: quantity(v, "GW"), _sum(f.gigawatts for f in same)),
-                (lambda v: quantity(v, "shares"), _sum(f.shares for f in same)),
+                (gigawatts, _sum(f.gigawatts for f in same)),
+                (shares, _sum(f.shares for f in same)),
             )
             if total is not None
         ]
@@ -259,14 +246,14 @@ def _shortest_ring(ring: list[str], graph: nx.Graph[str]) -> list[str]:
 
 
 def draw_commitments(
-    firm: str, bars: Sequence[tuple[str, float | None, str]], ratio: float | None
+    firm: str, bars: Sequence[tuple[str, float | None, str]], multiple: float | None
 ) -> bytes:
     """Draw horizontal bars of commitments and revenue in USD billions, values at their ends.
 
     Args:
         firm: the firm's name, for the title.
         bars: (label, amount in USD or None when not stated, ``commitment`` or ``revenue``).
-        ratio: commitments over annual revenue, when the query gives one.
+        multiple: commitments over annual revenue, when the query gives one.
     """
     with _figure(8.5, 3.2) as (figure, out):
         ax = figure.add_subplot()
@@ -282,8 +269,8 @@ def draw_commitments(
         ax.set_xlim(0, top * 1.15)
         ax.set_xlabel("USD billions")
         title = f"{firm}: commitments and revenue"
-        if ratio is not None:
-            title = f"{firm}: commitments ≈ {ratio:,.0f}{TIMES} annual revenue"
+        if multiple is not None:
+            title = f"{firm}: commitments ≈ {ratio(multiple)} annual revenue"
         ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
     return out.getvalue()
 
@@ -321,13 +308,13 @@ def draw_supplier_bars(
         ax.set_ylim(len(suppliers) - 0.5, -0.5)
         top = max(totals.values(), default=1.0)
         for index, supplier in enumerate(suppliers):
-            text = quantity(totals[supplier], "GW")
+            text = gigawatts(totals[supplier])
             ax.text(totals[supplier] + top * 0.01, index, text, va="center")
         ax.set_xlim(0, top * 1.15)
         ax.set_xlabel("gigawatts committed")
         if per_plant:
             plants = ax.secondary_xaxis("top", functions=_plant_scale(per_plant))
-            plants.set_xlabel(f"nuclear plants ({quantity(per_plant, 'GW')} each)")
+            plants.set_xlabel(f"nuclear plants ({gigawatts(per_plant)} each)")
         axes_height_in = 0.77 * figure.get_figheight()  # matplotlib's default margins
         non_binding = sum(bar.gigawatts for bar in bars if not bar.binding)
         legend = _supplier_legend(firms, colour, non_binding)
@@ -348,15 +335,15 @@ def _supplier_legend(
 ) -> list[Patch]:
     """The firms' colours, and the hatching with how many of the gigawatts it covers."""
     handles = [Patch(color=colour[firm], label=f"committed by {firm}") for firm in firms]
-    label = f"rests only on non-binding agreements ({quantity(non_binding, 'GW')})"
+    label = f"rests only on non-binding agreements ({gigawatts(non_binding)})"
     handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label=label))
     return handles
 
 
 def _supplier_title(total: float, per_plant: float | None, stated: float | None) -> str:
-    title = f"Gigawatts committed per supplier: {quantity(total, 'GW')} in all"
+    title = f"Gigawatts committed per supplier: {gigawatts(total)} in all"
     if per_plant:
-        title += f" ≈ {total / per_plant:,.0f} nuclear plants"
+        title += f" ≈ {nuclear_plants(total / per_plant)}"
     if stated is not None:
-        title += f" (a source says {stated:,.0f})"
+        title += f" (a source says {plain(stated, 0)})"
     return title

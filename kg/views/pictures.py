@@ -27,6 +27,7 @@ from kg.graph import KnowledgeGraph
 from kg.query.solutions import Row, SolutionTable, run_stored_table, solution_table
 from kg.views import charts
 from kg.views.charts import Flow, FlowDiagram, SupplierBar
+from kg.views.figures import usd
 
 DEFAULT_FIRM = "OpenAI"
 """Whose commitments `commitments-vs-revenue` shows without a ``firm`` parameter."""
@@ -172,7 +173,7 @@ def _qualified(what: str, qualifier: str) -> str:
 def _non_binding(row: Row) -> str:
     """How much of the itemised amount binds nobody, for the bar's label; empty if none."""
     amount = _number(row, "itemisedNonBindingUSD")
-    return f", {charts.usd(amount)} non-binding" if amount else ""
+    return f", {usd(amount)} non-binding" if amount else ""
 
 
 def _count(row: Row, name: str) -> int:

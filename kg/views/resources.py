@@ -27,7 +27,7 @@ from kg.namespaces import AICAP, PREFIXES
 from kg.rdf.formats import RdfSyntax, rdf_syntax
 from kg.rdf.jsonld import triples_to_jsonld
 from kg.store.protocol import Store
-from kg.views.display import format_literal
+from kg.views.figures import format_literal
 
 INCOMING_LIMIT = 1000
 """At most this many incoming links are described; the description says when it is cut."""

@@ -214,3 +214,112 @@ def test_question_page_links_its_resources_to_their_id_pages(
     expect(page.locator("h1")).to_have_text("OpenAI")
     screenshot(page, "id-page")
     traffic.assert_loopback_only()
+
+
+# --- figures and layout at 1400 x 900 -------------------------------------------------------
+
+LAYOUT_VIEWPORT = {"width": 1400, "height": 900}
+MAX_ROW_HEIGHT_PX = 200
+"""A table row taller than this is a column squeezed to a few words a line."""
+
+HAN = r"[\u4e00-\u9fff]"
+"""Chinese characters (the CJK Unified Ideographs block), as a JavaScript regex."""
+
+
+def open_at_1400(page: Page, url: str) -> None:
+    """Open a page at 1400 x 900, once everything it loads has arrived."""
+    page.set_viewport_size(LAYOUT_VIEWPORT)  # type: ignore[arg-type]
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+
+
+def row_heights(page: Page) -> list[float]:
+    """The height in pixels of every table row of the page."""
+    heights: list[float] = page.eval_on_selector_all(
+        "table tr", "rows => rows.map(row => row.getBoundingClientRect().height)"
+    )
+    return heights
+
+
+def fonts_drawing_chinese(page: Page, scope: str) -> set[str]:
+    """The font families Chromium drew the first Chinese text under `scope` with.
+
+    Asked of the browser through the DevTools protocol (``CSS.getPlatformFontsForNode``):
+    without a CJK font the characters are drawn as boxes by a font that lacks them.
+    """
+    found = page.evaluate(
+        """([scope, han]) => {
+            const pattern = new RegExp(han);
+            const text = [...document.querySelectorAll(scope + " *")].find(
+                el => [...el.childNodes].some(n => n.nodeType === 3 && pattern.test(n.data)));
+            if (text) text.setAttribute("data-chinese-under-test", "");
+            return Boolean(text);
+        }""",
+        [scope, HAN],
+    )
+    assert found, f"no Chinese text under {scope}"
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send(
+            "DOM.querySelector", {"nodeId": root, "selector": "[data-chinese-under-test]"}
+        )
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    finally:
+        cdp.detach()
+    return {font["familyName"] for font in fonts}
+
+
+def test_index_at_1400px_numbers_the_questions_1_to_12_in_full(
+    live_server: LiveServer, page: Page, traffic: Traffic
+) -> None:
+    open_at_1400(page, live_server.url + "/")
+    numbers = page.locator("#questions .number")
+    expect(numbers).to_have_text([f"{n}." for n in range(1, 13)])
+    page.locator("#questions").evaluate("list => { list.scrollTop = list.scrollHeight; }")
+    left = page.locator("#questions").evaluate("list => list.getBoundingClientRect().left")
+    for number in numbers.all():
+        box = number.evaluate(
+            "n => ({left: n.getBoundingClientRect().left, cut: n.scrollWidth > n.clientWidth})"
+        )
+        assert box["left"] >= left and not box["cut"], number.text_content()
+    assert all(height <= MAX_ROW_HEIGHT_PX for height in row_heights(page))
+    screenshot(page, "layout-index")
+    traffic.assert_loopback_only()
+
+
+def test_question_page_at_1400px_keeps_rows_short_and_quotes_on_screen_in_chinese_too(
+    live_server: LiveServer, page: Page, traffic: Traffic
+) -> None:
+    open_at_1400(page, live_server.url + "/queries/counterparty-exposure?firm=OpenAI")
+    heights = row_heights(page)
+    assert len(heights) > 13 and max(heights) <= MAX_ROW_HEIGHT_PX, heights
+    quotes = page.locator("td.prose-quote")
+    expect(quotes).to_have_count(13)
+    for quote in quotes.all():
+        box = quote.bounding_box()
+        assert box is not None and box["x"] >= 0
+        assert box["x"] + box["width"] <= LAYOUT_VIEWPORT["width"], box
+    wrap = page.locator(".table-wrap").evaluate("w => [w.scrollWidth, w.clientWidth]")
+    assert wrap[0] <= wrap[1], f"the table is wider than the page: {wrap}"
+    # The figures read for people; the exact value is the title, shown on hover.
+    amount = page.locator('table.results data[value="300000000000"]')
+    expect(amount).to_have_text("USD 300 bn")
+    expect(amount).to_have_attribute("title", "300000000000")
+    assert any("CJK" in font for font in fonts_drawing_chinese(page, "td.prose-quote"))
+    page.locator("table.results").evaluate("table => table.scrollIntoView({block: 'start'})")
+    screenshot(page, "layout-counterparty-exposure")
+    traffic.assert_loopback_only()
+
+
+def test_resource_page_at_1400px_draws_the_chinese_quotes_with_a_cjk_font(
+    live_server: LiveServer, page: Page, traffic: Traffic
+) -> None:
+    open_at_1400(page, live_server.url + "/id/firm/openai")
+    expect(page.locator('blockquote[lang="zh"]').first).to_be_visible()
+    assert max(row_heights(page)) <= MAX_ROW_HEIGHT_PX
+    assert any("CJK" in font for font in fonts_drawing_chinese(page, "#claims"))
+    screenshot(page, "layout-id-openai")
+    traffic.assert_loopback_only()

@@ -111,7 +111,7 @@ def test_question_page_shows_the_answer_with_links_to_id_pages(client: FlaskClie
     assert "/id/firm/nvidia" in page.links
     assert "/api/queries/loi-only-obligations?format=csv" in page.links
     assert "/api/queries/loi-only-obligations?format=json" in page.links
-    assert '<data value="100000000000">100,000,000,000</data>' in html
+    assert '<data class="usd" value="100000000000" title="100000000000">USD 100 bn</data>' in html
     assert "obligorLabel</th>" not in html  # the label is the obligor's link text
 
 

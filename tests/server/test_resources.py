@@ -57,7 +57,7 @@ def test_a_browser_gets_the_page_with_label_types_figures_and_links(client: Flas
     assert "<title>Nvidia: up to USD 100 billion invested in OpenAI · aicap</title>" in html
     assert "investment commitment" in html
     assert '<data value="100000000000"' in html
-    assert ">USD 100 billion</data>" in html
+    assert ">USD 100 bn</data>" in html
     assert '<a href="/id/firm/nvidia">Nvidia</a>' in html
     assert "graph:announcements" in html
 
@@ -78,10 +78,10 @@ def test_figures_of_every_kind_are_written_for_reading(client: FlaskClient) -> N
     margin = page(client, "/id/fact/oracle-gpu-rental-revenue").get_data(as_text=True)
     gigawatts = page(client, "/id/obligation/openai-broadcom-10gw").get_data(as_text=True)
 
-    assert ">160,000,000 shares</data>" in warrant
+    assert ">160 million shares</data>" in warrant
     assert ">10%</data>" in warrant
     assert ">14%</data>" in margin
-    assert ">USD 900 million</data>" in margin
+    assert ">USD 900 m</data>" in margin
     assert ">10 GW</data>" in gigawatts
 
 
@@ -344,7 +344,7 @@ def test_pages_link_to_the_service_and_show_other_iris_as_text(other: FlaskClien
     assert "https://w3id.org/aicap/id/firm/openai" in html
     assert "https://example.org/elsewhere" in html
     assert ">2.5 GW</data>" in html
-    assert ">USD 7.5 billion</data>" in html
+    assert ">USD 7.5 bn</data>" in html
 
 
 def test_json_ld_context_maps_id_to_the_configured_base(other: FlaskClient) -> None:

@@ -13,7 +13,8 @@ from kg.config import Settings
 from kg.errors import BadParameter, UnknownResource
 from kg.graph import KnowledgeGraph
 from kg.query.solutions import run_stored_table, solution_table
-from kg.views.charts import Flow, FlowDiagram, draw_flow_diagram, quantity, usd
+from kg.views.charts import Flow, FlowDiagram, draw_flow_diagram
+from kg.views.figures import gigawatts, shares, usd
 from kg.views.pictures import PICTURES, flow_diagram, render_picture
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -75,10 +76,10 @@ def svg_text(svg: bytes) -> str:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("money-loops", ["OpenAI", "Nvidia", "AMD", "CoreWeave", "Oracle", "$300B", "10 GW"]),
+        ("money-loops", ["OpenAI", "Nvidia", "AMD", "CoreWeave", "Oracle", "USD 300 bn", "10 GW"]),
         (
             "commitments-vs-revenue",
-            ["OpenAI", "$1T", "$322.4B", "$12B", "83\N{MULTIPLICATION SIGN}"],
+            ["OpenAI", "USD 1 tn", "USD 322.4 bn", "USD 12 bn", "83\N{MULTIPLICATION SIGN}"],
         ),
         (
             "gigawatts-by-supplier",
@@ -140,10 +141,10 @@ def test_pictures_change_when_a_new_obligation_is_loaded(
     for name in PICTURES:
         assert after[name] != before[name], f"{name} did not change"
     assert "Helios Compute" in svg_text(after["money-loops"])
-    assert "$50B" in svg_text(after["money-loops"])
+    assert "USD 50 bn" in svg_text(after["money-loops"])
     assert "Helios Compute" in svg_text(after["gigawatts-by-supplier"])
     assert "30 GW in all" in svg_text(after["gigawatts-by-supplier"])
-    assert "$372.4B" in svg_text(after["commitments-vs-revenue"])  # 322.4 + 50
+    assert "USD 372.4 bn" in svg_text(after["commitments-vs-revenue"])  # 322.4 + 50
 
 
 def test_commitments_take_another_firm(bundled: KnowledgeGraph) -> None:
@@ -184,13 +185,19 @@ def test_an_empty_graph_draws_a_note_not_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("amount", "text"),
-    [(1e12, "$1T"), (3.224e11, "$322.4B"), (1.2e10, "$12B"), (3.5e8, "$350M"), (950.0, "$950")],
+    [
+        (1e12, "USD 1 tn"),
+        (3.224e11, "USD 322.4 bn"),
+        (1.2e10, "USD 12 bn"),
+        (3.5e8, "USD 350 m"),
+        (950.0, "USD 950"),
+    ],
 )
-def test_amounts_read_as_the_brief_writes_them(amount: float, text: str) -> None:
-    assert usd(amount) == text
+def test_pictures_write_amounts_as_the_pages_do(amount: float, text: str) -> None:
+    assert usd(amount) == text  # the floats of the drawing, through kg.views.figures
 
 
-def test_quantities_drop_trailing_zeros() -> None:
-    assert quantity(10.0, "GW") == "10 GW"
-    assert quantity(6.5, "GW") == "6.5 GW"
-    assert quantity(160_000_000, "shares") == "160M shares"
+def test_picture_quantities_drop_trailing_zeros() -> None:
+    assert gigawatts(10.0) == "10 GW"
+    assert gigawatts(6.5) == "6.5 GW"
+    assert shares(160_000_000) == "160 million shares"
