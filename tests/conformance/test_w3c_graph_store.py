@@ -29,6 +29,7 @@ from w3c_http import (
     SuiteService,
     check_headers,
     check_rdf_body,
+    manifest_cases,
     read_manifest,
     run_requests,
     running_service,
@@ -66,20 +67,7 @@ def cases() -> list[object]:
     )
     if unlisted:
         raise ValueError(f"tests that need direct identification are not listed: {unlisted}")
-    return [
-        pytest.param(
-            test,
-            id=test.id,
-            marks=[
-                pytest.mark.xfail(
-                    strict=True, raises=AssertionError, reason=KNOWN_DEVIATIONS[test.id]
-                )
-            ]
-            if test.id in KNOWN_DEVIATIONS
-            else [],
-        )
-        for test in TESTS
-    ]
+    return manifest_cases(TESTS, KNOWN_DEVIATIONS)
 
 
 def map_path(path: str) -> str:

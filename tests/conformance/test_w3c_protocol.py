@@ -34,6 +34,7 @@ from w3c_http import (
     HttpTest,
     SuiteService,
     check_headers,
+    manifest_cases,
     parse_rdf,
     read_manifest,
     results_of,
@@ -61,23 +62,7 @@ TESTS = read_manifest(MANIFEST)
 
 def cases() -> list[object]:
     """One case per entry; the deviations as strict xfails for wrong answers only."""
-    unknown = set(KNOWN_DEVIATIONS) - {t.id for t in TESTS}
-    if unknown:
-        raise ValueError(f"KNOWN_DEVIATIONS names tests the manifest lacks: {unknown}")
-    return [
-        pytest.param(
-            test,
-            id=test.id,
-            marks=[
-                pytest.mark.xfail(
-                    strict=True, raises=AssertionError, reason=KNOWN_DEVIATIONS[test.id]
-                )
-            ]
-            if test.id in KNOWN_DEVIATIONS
-            else [],
-        )
-        for test in TESTS
-    ]
+    return manifest_cases(TESTS, KNOWN_DEVIATIONS)
 
 
 def map_path(path: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from live.conftest import LiveServer, start_server  # tests/ is on sys.path (rootdir conftest)
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
@@ -383,3 +384,26 @@ def results_of(response: HttpResponse) -> ox.QuerySolutions | ox.QueryBoolean:
     if fmt is None:
         raise AssertionError(f"{response.media_type()!r} is not a SPARQL results format")
     return ox.parse_query_results(response.body, format=fmt)
+
+
+def manifest_cases(tests: list[HttpTest], deviations: dict[str, str]) -> list[object]:
+    """One pytest case per manifest entry; the listed deviations as strict xfails.
+
+    Raises:
+        ValueError: `deviations` names an entry the manifest lacks (a stale list).
+    """
+    unknown = set(deviations) - {t.id for t in tests}
+    if unknown:
+        raise ValueError(f"KNOWN_DEVIATIONS names tests the manifest lacks: {unknown}")
+    return [
+        pytest.param(
+            test,
+            id=test.id,
+            marks=[
+                pytest.mark.xfail(strict=True, raises=AssertionError, reason=deviations[test.id])
+            ]
+            if test.id in deviations
+            else [],
+        )
+        for test in tests
+    ]
